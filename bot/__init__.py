@@ -1,0 +1,1 @@
+"""Trygghetsbot: an anonymous safety-survey Telegram bot (see docs and DESIGN.md)."""

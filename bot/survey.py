@@ -1,0 +1,234 @@
+"""The survey definition: the admin's YAML contract as frozen pydantic models.
+
+What must hold:
+- a `Survey` is immutable and fully cross-checked once built (every text in every language,
+  unique ids, `show_if` pointing only backwards at existing choices);
+- `survey_version(survey)` depends on the survey's meaning only (ids, kinds, texts, conditions,
+  choices), never on YAML formatting, comments or key order;
+- loading from a file (`bot.survey_loader`) reports every problem at once, with line numbers.
+
+This module has no I/O; `bot.survey_loader` reads files and maps errors to lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+#: Languages the bot's own buttons and messages exist in (see `bot.texts`).
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("sv", "en")
+#: Where a date or naive datetime in the survey file is read.
+DEFAULT_ZONE = ZoneInfo("Europe/Stockholm")
+#: Telegram's limit for one message; rendering adds a progress line and hints.
+TELEGRAM_TEXT_LIMIT = 4096
+#: The longest text an admin may write, leaving room for what the bot adds around it.
+MAX_TEXT_LENGTH = 3800
+#: Button labels longer than this wrap badly on phones; Telegram truncates them.
+MAX_LABEL_LENGTH = 60
+#: Ids travel in callback data (at most 64 bytes together with the step and action).
+ID_PATTERN = r"^[a-z][a-z0-9_]{0,23}$"
+
+Id = Annotated[str, Field(pattern=ID_PATTERN)]
+#: A translated text: language code -> text.
+Text = dict[str, str]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Choice(_Frozen):
+    """One answer button."""
+
+    id: Id
+    label: Text
+    #: Cannot be combined with other choices in a multi question ("don't know").
+    exclusive: bool = False
+    #: Kept so collected answers stay readable, but no longer offered to residents.
+    retired: bool = False
+
+
+class _QuestionBase(_Frozen):
+    id: Id
+    text: Text
+    #: Optional hint shown under the question text.
+    help: Text | None = None
+    #: Residents may skip it (a Skip button / "-" in the terminal).
+    optional: bool = False
+    #: Show only when every named earlier question was answered with one of the listed choices.
+    show_if: dict[str, tuple[Id, ...]] | None = None
+    #: Kept for collected answers, no longer asked.
+    retired: bool = False
+
+
+class _ChoiceQuestion(_QuestionBase):
+    choices: tuple[Choice, ...] = Field(min_length=2)
+
+    def choice(self, choice_id: str) -> Choice | None:
+        """The choice with this id, or None."""
+        for choice in self.choices:
+            if choice.id == choice_id:
+                return choice
+        return None
+
+    @property
+    def active_choices(self) -> tuple[Choice, ...]:
+        """The choices still offered to residents."""
+        return tuple(c for c in self.choices if not c.retired)
+
+
+class SingleQuestion(_ChoiceQuestion):
+    """Exactly one choice."""
+
+    kind: Literal["single"]
+    #: Staff may split tallies by this question (area, age band, gender).
+    breakdown: bool = False
+
+
+class ScaleQuestion(_ChoiceQuestion):
+    """One choice from an ordered scale, e.g. very safe .. very unsafe."""
+
+    kind: Literal["scale"]
+    breakdown: bool = False
+
+
+class MultiQuestion(_ChoiceQuestion):
+    """Several choices, toggled, then Done."""
+
+    kind: Literal["multi"]
+    #: At most this many choices (None: any number).
+    max: int | None = Field(default=None, ge=1)
+
+
+class NumberQuestion(_QuestionBase):
+    """A whole number typed by the resident."""
+
+    kind: Literal["number"]
+    min: int = 0
+    max: int = 150
+
+
+class TextQuestion(_QuestionBase):
+    """Free text typed by the resident; scrubbed before storage, never tallied."""
+
+    kind: Literal["text"]
+    max_length: int = Field(default=500, ge=1, le=MAX_TEXT_LENGTH)
+
+
+Question = Annotated[
+    SingleQuestion | ScaleQuestion | MultiQuestion | NumberQuestion | TextQuestion,
+    Field(discriminator="kind"),
+]
+ChoiceQuestion = SingleQuestion | ScaleQuestion | MultiQuestion
+QUESTION_KINDS: dict[str, type[_QuestionBase]] = {
+    "single": SingleQuestion,
+    "scale": ScaleQuestion,
+    "multi": MultiQuestion,
+    "number": NumberQuestion,
+    "text": TextQuestion,
+}
+
+
+class Survey(_Frozen):
+    """A whole survey as the admin wrote it."""
+
+    id: Id
+    title: Text
+    #: The first language is the default for residents whose Telegram language is not offered.
+    languages: tuple[str, ...] = Field(min_length=1)
+    #: When residents may start answering (None: already open). Europe/Stockholm unless zoned.
+    opens: datetime | None = None
+    #: When answering stops (None: never). A bare date closes at the end of that day.
+    closes: datetime | None = None
+    #: Published numbers below this are suppressed ("<5").
+    min_group_size: int = Field(default=5, ge=2, le=1000)
+    intro: Text
+    privacy: Text
+    thanks: Text
+    questions: tuple[Question, ...] = Field(min_length=1)
+
+    @field_validator("opens", mode="before")
+    @classmethod
+    def _opens_at_start_of_day(cls, value: object) -> object:
+        return _as_zoned(value, end_of_day=False)
+
+    @field_validator("closes", mode="before")
+    @classmethod
+    def _closes_at_end_of_day(cls, value: object) -> object:
+        return _as_zoned(value, end_of_day=True)
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    @property
+    def active_questions(self) -> tuple[Question, ...]:
+        """The questions residents are asked (retired ones are kept only for old answers)."""
+        return tuple(q for q in self.questions if not q.retired)
+
+    @property
+    def breakdown_questions(self) -> tuple[SingleQuestion | ScaleQuestion, ...]:
+        """Background questions by which staff may split tallies."""
+        return tuple(
+            q
+            for q in self.questions
+            if isinstance(q, SingleQuestion | ScaleQuestion) and q.breakdown
+        )
+
+    def question(self, question_id: str) -> Question | None:
+        """The question with this id, or None."""
+        for question in self.questions:
+            if question.id == question_id:
+                return question
+        return None
+
+    def is_open(self, now: datetime) -> bool:
+        """Whether residents may answer at `now` (an aware datetime)."""
+        if self.opens is not None and now < self.opens:
+            return False
+        return not (self.closes is not None and now >= self.closes)
+
+    @property
+    def version(self) -> str:
+        return survey_version(self)
+
+
+def _as_zoned(value: object, *, end_of_day: bool) -> object:
+    """Read a YAML date or naive datetime as Europe/Stockholm local time."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=DEFAULT_ZONE)
+    if isinstance(value, date):
+        start = datetime.combine(value, time.min, tzinfo=DEFAULT_ZONE)
+        return start + timedelta(days=1) if end_of_day else start
+    if isinstance(value, str):
+        try:
+            parsed_date = date.fromisoformat(value)
+        except ValueError:
+            try:
+                parsed = datetime.fromisoformat(value)
+            except ValueError:
+                return value
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=DEFAULT_ZONE)
+        return _as_zoned(parsed_date, end_of_day=end_of_day)
+    return value
+
+
+#: Fields that change when the survey runs or is published, not what residents answer.
+_OPERATIONAL_FIELDS = {"opens", "closes", "min_group_size"}
+
+
+def survey_version(survey: Survey) -> str:
+    """A stable 12-hex-digit hash of what residents are asked and can answer.
+
+    Ignores formatting, comments and key order (the hash is over a canonical JSON form), and
+    the operational fields `opens`, `closes` and `min_group_size`, which do not change the
+    meaning of an answer.
+    """
+    meaning = survey.model_dump(mode="json", exclude=_OPERATIONAL_FIELDS)
+    canonical = json.dumps(meaning, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]

@@ -1,0 +1,148 @@
+"""The store interface: what the bot needs from a database, as a `typing.Protocol`.
+
+What must hold for every implementation (checked by `tests/storage/test_contract.py`):
+- nothing that identifies a resident is accepted: sessions and completion markers are keyed by
+  opaque pseudonyms (bytes), responses carry only a coarse date;
+- `complete()` is one transaction: the response, its free texts (apart, unlinked), the tally
+  increments, the completion marker and the deletion of the session, or none of them;
+- a marker blocks a second response for the same pseudonym; nothing links a marker to a response;
+- reading tallies never scans responses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+#: A stored answer as JSON-able data: choice id, choice ids, number, or None (skipped).
+StoredAnswer = str | int | list[str] | None
+
+#: In a `Cell`, the by-question of the overall (not split) tally.
+OVERALL = ""
+#: In a `Cell`, the choice of a question without choices (number, text): "was answered".
+ANSWERED = "*"
+
+
+@dataclass(frozen=True, order=True)
+class Cell:
+    """One tally counter: answers `choice` to `question`, among those who answered
+    `by_question` with `by_choice` (both `OVERALL` for the whole population)."""
+
+    question: str
+    choice: str
+    by_question: str = OVERALL
+    by_choice: str = OVERALL
+
+
+@dataclass(frozen=True)
+class Response:
+    """One completed survey, as stored: no id of the resident, no time finer than a day."""
+
+    survey_id: str
+    survey_version: str
+    day: date
+    language: str
+    #: Answers to every question except free-text ones, by question id.
+    answers: Mapping[str, StoredAnswer]
+    #: Scrubbed free-text answers by question id; stored apart from the response, unlinked.
+    free_texts: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Tallies as last published (they advance only in batches, see `publish_if_due`)."""
+
+    survey_id: str
+    #: Completed responses included in these tallies.
+    responses: int
+    #: Completed responses since, waiting for the next batch.
+    waiting: int
+    cells: Mapping[Cell, int]
+    #: First and last coarse date among the published responses (None when there are none).
+    first_day: date | None = None
+    last_day: date | None = None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """A staff or admin action. Staff are employees, not respondents: their ids may be kept."""
+
+    minute: str  # "YYYY-MM-DD HH:MM", Europe/Stockholm
+    role: str  # "staff" or "admin"
+    actor_id: int
+    action: str  # e.g. "/stats", "/export", "/reload ok", "/reload refused"
+
+
+class Store(Protocol):
+    """Everything the bot persists. One method call is one transaction."""
+
+    async def load_session(self, key: bytes) -> str | None:
+        """The session JSON stored under this pseudonym, or None."""
+        ...
+
+    async def save_session(self, key: bytes, survey_id: str, state: str, day: date) -> None:
+        """Insert or replace a session; `day` is when it was last active (for the TTL purge)."""
+        ...
+
+    async def delete_session(self, key: bytes) -> None:
+        """Forget a session (after /cancel). Deleting a missing session is not an error."""
+        ...
+
+    async def is_completed(self, marker: bytes) -> bool:
+        """Whether a completion marker exists."""
+        ...
+
+    async def complete(
+        self, *, session_key: bytes, marker: bytes, response: Response, cells: Sequence[Cell]
+    ) -> bool:
+        """Store a completed response atomically (see module docstring).
+
+        Returns False, and writes nothing but the session deletion, if the marker already exists.
+        """
+        ...
+
+    async def purge_sessions(self, idle_before: date) -> int:
+        """Delete sessions last active before this day; returns how many."""
+        ...
+
+    async def count_sessions(self, survey_id: str) -> int:
+        """Sessions in progress for this survey."""
+        ...
+
+    async def count_responses(self, survey_id: str) -> int:
+        """Completed responses for this survey."""
+        ...
+
+    async def tallies(self, survey_id: str) -> dict[Cell, int]:
+        """The live (unpublished) tally counters; never scans responses."""
+        ...
+
+    async def publish_if_due(self, survey_id: str, batch: int) -> Snapshot:
+        """The published snapshot, first advanced to the live tallies if at least `batch`
+        responses arrived since it was last advanced. Two snapshots thus differ by zero or at
+        least `batch` responses."""
+        ...
+
+    async def responses(self, survey_id: str) -> list[Response]:
+        """Every stored response (for recounts, tests and migrations), in no meaningful order.
+
+        `free_texts` are empty here: free texts are not linked to responses."""
+        ...
+
+    async def free_texts(self, survey_id: str) -> list[tuple[str, str]]:
+        """(question id, scrubbed text) pairs in no meaningful order."""
+        ...
+
+    async def record_audit(self, entry: AuditEntry) -> None:
+        """Append to the audit log of staff and admin actions."""
+        ...
+
+    async def audit_log(self, limit: int = 100) -> list[AuditEntry]:
+        """The newest audit entries, newest first."""
+        ...
+
+    async def close(self) -> None:
+        """Flush and close; the store is unusable afterwards."""
+        ...
