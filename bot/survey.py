@@ -7,7 +7,9 @@ What must hold:
   choices), never on YAML formatting, comments or key order;
 - loading from a file (`bot.survey_loader`) reports every problem at once, with line numbers.
 
-This module has no I/O; `bot.survey_loader` reads files and maps errors to lines.
+This module has no I/O; `bot.survey_loader` reads files and maps errors to lines. A `Survey`
+runs the cross-checks of `bot.survey_checks` when built, so one built in code is held to the
+same rules as one loaded from YAML.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 #: Languages the bot's own buttons and messages exist in (see `bot.texts`).
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("sv", "en")
@@ -32,6 +35,9 @@ MAX_TEXT_LENGTH = 3800
 MAX_LABEL_LENGTH = 60
 #: Ids travel in callback data (at most 64 bytes together with the step and action).
 ID_PATTERN = r"^[a-z][a-z0-9_]{0,23}$"
+
+#: The survey's own translated texts (besides those of questions and choices).
+SURVEY_TEXT_FIELDS: tuple[str, ...] = ("title", "intro", "privacy", "thanks")
 
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
 #: A translated text: language code -> text.
@@ -155,12 +161,30 @@ class Survey(_Frozen):
     @field_validator("opens", mode="before")
     @classmethod
     def _opens_at_start_of_day(cls, value: object) -> object:
-        return _as_zoned(value, end_of_day=False)
+        return as_zoned(value, end_of_day=False)
 
     @field_validator("closes", mode="before")
     @classmethod
     def _closes_at_end_of_day(cls, value: object) -> object:
-        return _as_zoned(value, end_of_day=True)
+        return as_zoned(value, end_of_day=True)
+
+    @model_validator(mode="after")
+    def _cross_checked(self) -> Survey:
+        from bot.survey_checks import survey_issues  # here: the checks import these models
+
+        issues = survey_issues(
+            languages=self.languages,
+            texts={name: getattr(self, name) for name in SURVEY_TEXT_FIELDS},
+            opens=self.opens,
+            closes=self.closes,
+            question_ids=[q.id for q in self.questions],
+            questions=dict(enumerate(self.questions)),
+        )
+        if issues:
+            raise PydanticCustomError(
+                "survey_issues", "{issues}", {"issues": "; ".join(map(str, issues))}
+            )
+        return self
 
     @property
     def default_language(self) -> str:
@@ -198,7 +222,7 @@ class Survey(_Frozen):
         return survey_version(self)
 
 
-def _as_zoned(value: object, *, end_of_day: bool) -> object:
+def as_zoned(value: object, *, end_of_day: bool) -> object:
     """Read a YAML date or naive datetime as Europe/Stockholm local time."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=DEFAULT_ZONE)
@@ -214,7 +238,7 @@ def _as_zoned(value: object, *, end_of_day: bool) -> object:
             except ValueError:
                 return value
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=DEFAULT_ZONE)
-        return _as_zoned(parsed_date, end_of_day=end_of_day)
+        return as_zoned(parsed_date, end_of_day=end_of_day)
     return value
 
 
@@ -227,8 +251,13 @@ def survey_version(survey: Survey) -> str:
 
     Ignores formatting, comments and key order (the hash is over a canonical JSON form), and
     the operational fields `opens`, `closes` and `min_group_size`, which do not change the
-    meaning of an answer.
+    meaning of an answer. Fields left at their default count as absent, so writing a default
+    out (`optional: false`) or a new release adding a field with a default keeps the version.
+    The choices a `show_if` condition lists are a set: their order does not count.
     """
-    meaning = survey.model_dump(mode="json", exclude=_OPERATIONAL_FIELDS)
+    meaning = survey.model_dump(mode="json", exclude=_OPERATIONAL_FIELDS, exclude_defaults=True)
+    for question in meaning["questions"]:
+        if "show_if" in question:
+            question["show_if"] = {q: sorted(set(c)) for q, c in question["show_if"].items()}
     canonical = json.dumps(meaning, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]

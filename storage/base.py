@@ -7,6 +7,8 @@ What must hold for every implementation (checked by `tests/storage/test_contract
   increments, the completion marker and the deletion of the session, or none of them;
 - a marker blocks a second response for the same pseudonym; nothing links a marker to a response;
 - reading tallies never scans responses.
+
+Errors a store raises for bad configuration (not for a resident's input) derive from `StoreError`.
 """
 
 from __future__ import annotations
@@ -75,6 +77,18 @@ class AuditEntry:
     action: str  # e.g. "/stats", "/export", "/reload ok", "/reload refused"
 
 
+class StoreError(Exception):
+    """The store cannot be used as configured; the message says what to do."""
+
+
+class StoreLocked(StoreError):
+    """Another process (another bot) has the database open."""
+
+
+class SchemaTooNew(StoreError):
+    """The database was written by a newer version of the bot; refusing to touch it."""
+
+
 class Store(Protocol):
     """Everything the bot persists. One method call is one transaction."""
 
@@ -100,6 +114,8 @@ class Store(Protocol):
         """Store a completed response atomically (see module docstring).
 
         Returns False, and writes nothing but the session deletion, if the marker already exists.
+        Each cell adds one to its counter (a cell listed twice adds two). Raises ValueError,
+        writing nothing, if a cell has an empty question or choice.
         """
         ...
 
@@ -146,3 +162,10 @@ class Store(Protocol):
     async def close(self) -> None:
         """Flush and close; the store is unusable afterwards."""
         ...
+
+
+def check_cells(cells: Sequence[Cell]) -> None:
+    """Raise ValueError if a cell cannot be counted (empty question or choice)."""
+    for cell in cells:
+        if not cell.question or not cell.choice:
+            raise ValueError(f"a tally cell needs a question and a choice: {cell!r}")

@@ -1,0 +1,194 @@
+"""Wiring and lifecycle: builds the PTB application, registers handlers, runs long polling.
+
+What must hold:
+- only the update types the bot handles are requested (message, edited_message,
+  callback_query), and each is routed explicitly (`filters.TEXT` alone would match edits);
+- residents are handled concurrently, each resident's updates in order (`bot.ordering`), and
+  sends stay within Telegram's flood limits (`bot.flood`);
+- the same update delivered twice is handled once (a bounded memory of recent update ids);
+- SIGTERM/SIGINT stop cleanly: polling stops, running steps finish, the store is closed;
+  SIGHUP reloads the survey file (through the admin service when one is wired in).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from bot.flood import FloodLimiter
+from bot.handlers import ResidentHandlers
+from bot.ordering import PerResidentProcessor
+from bot.service import SurveyService
+from bot.texts import COMMANDS, t
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+#: Recent update ids remembered to drop redelivered updates.
+_SEEN_LIMIT = 50_000
+
+
+@dataclass
+class BotOptions:
+    """How to reach Telegram and how hard to work."""
+
+    token: str
+    api_base_url: str = "https://api.telegram.org"
+    concurrency: int = 32
+    #: Seconds a getUpdates long poll waits for news.
+    poll_timeout: float = 10
+    #: Per-chat sends per second (Telegram: about 1 on average); 0 turns the limit off.
+    per_chat_rate: float = 1
+    #: Overall sends per second (Telegram: about 30); 0 turns every flood limit off.
+    overall_rate: float = 30
+    #: Extra handlers to register first (e.g. staff commands), as (handler, group) pairs.
+    extra_handlers: list[object] = field(default_factory=list)
+
+
+class _SeenUpdates:
+    """A bounded memory of update ids: Telegram may deliver an update again after a restart."""
+
+    def __init__(self, limit: int = _SEEN_LIMIT) -> None:
+        self._ids: OrderedDict[int, None] = OrderedDict()
+        self._limit = limit
+
+    async def __call__(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.update_id in self._ids:
+            raise ApplicationHandlerStop
+        self._ids[update.update_id] = None
+        if len(self._ids) > self._limit:
+            self._ids.popitem(last=False)
+
+
+def build_application(service: SurveyService, options: BotOptions) -> Application:  # type: ignore[type-arg]
+    """The PTB application with every resident handler registered."""
+    base = options.api_base_url.rstrip("/")
+    pool = options.concurrency + 8
+    builder = (
+        ApplicationBuilder()
+        .token(options.token)
+        .base_url(f"{base}/bot")
+        .base_file_url(f"{base}/file/bot")
+        .request(HTTPXRequest(connection_pool_size=pool, read_timeout=15, write_timeout=15))
+        .get_updates_request(HTTPXRequest(read_timeout=options.poll_timeout + 10))
+        .concurrent_updates(PerResidentProcessor(options.concurrency))
+        .post_init(_register_commands)
+    )
+    if options.overall_rate:
+        limiter = FloodLimiter(
+            overall_rate=options.overall_rate,
+            per_chat_rate=options.per_chat_rate,
+            per_chat_burst=max(3, int(options.per_chat_rate * 3)),
+        )
+        builder = builder.rate_limiter(limiter)
+    application = builder.build()
+    application.add_handler(TypeHandler(Update, _SeenUpdates()), group=-1)
+    for handler in options.extra_handlers:
+        application.add_handler(handler)  # type: ignore[arg-type]
+    register_resident_handlers(application, ResidentHandlers(service))
+    application.add_error_handler(_on_error)
+    return application
+
+
+def register_resident_handlers(application: Application, h: ResidentHandlers) -> None:  # type: ignore[type-arg]
+    """Route every update type explicitly; private chats run the survey, groups get a pointer."""
+    private = filters.ChatType.PRIVATE
+    new = filters.UpdateType.MESSAGE
+    for name, callback in (
+        ("start", h.start),
+        ("restart", h.restart),
+        ("cancel", h.cancel),
+        ("help", h.help),
+        ("privacy", h.privacy),
+        ("language", h.language),
+    ):
+        application.add_handler(CommandHandler(name, callback, filters=private & new))
+    application.add_handler(MessageHandler(private & new & filters.COMMAND, h.unknown_command))
+    application.add_handler(MessageHandler(private & new & filters.TEXT, h.text))
+    application.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, h.edited))
+    application.add_handler(MessageHandler(private & new, h.other))
+    application.add_handler(MessageHandler(filters.ChatType.GROUPS & new & filters.COMMAND, h.group))
+    application.add_handler(CallbackQueryHandler(h.button))
+
+
+async def _register_commands(application: Application) -> None:  # type: ignore[type-arg]
+    """setMyCommands in each language (English is also the default menu)."""
+    for language in ("sv", "en"):
+        commands = [BotCommand(name, t(f"cmd.{name}", language)) for name in COMMANDS]
+        await application.bot.set_my_commands(commands, language_code=language)
+    default = [BotCommand(name, t(f"cmd.{name}", "en")) for name in COMMANDS]
+    await application.bot.set_my_commands(default)
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One log line per failure (no user data), and a translated apology to the resident."""
+    error = context.error
+    log.error("failed to handle an update: %s: %s", type(error).__name__, error)
+    if log.isEnabledFor(logging.DEBUG) and error is not None:
+        log.debug("traceback", exc_info=error)
+    if isinstance(update, Update) and update.effective_chat and update.effective_user:
+        language = (update.effective_user.language_code or "sv").split("-")[0]
+        with contextlib.suppress(Exception):
+            await context.bot.send_message(update.effective_chat.id, t("error", language))
+
+
+async def run_until_stopped(
+    application: Application,  # type: ignore[type-arg]
+    *,
+    poll_timeout: float = 10,
+    on_reload: Callable[[], Awaitable[None]] | None = None,
+    background: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Poll until SIGTERM/SIGINT; SIGHUP calls `on_reload`; `background` runs alongside."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    tasks: set[asyncio.Task[None]] = set()
+
+    def _reload() -> None:
+        if on_reload is not None:
+            task = loop.create_task(on_reload())
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, _reload)
+    async with application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(
+            poll_interval=0, timeout=int(poll_timeout), allowed_updates=ALLOWED_UPDATES
+        )
+        log.info("the bot is running; stop it with Ctrl+C or SIGTERM")
+        worker = loop.create_task(background()) if background else None
+        try:
+            await stop.wait()
+        finally:
+            log.info("stopping")
+            if worker is not None:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
+            await application.updater.stop()
+            await application.stop()
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                loop.remove_signal_handler(sig)

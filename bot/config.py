@@ -1,0 +1,103 @@
+"""Settings from the environment or a `.env` file (prefix `SURVEYBOT_`).
+
+What must hold: only the entry points (`bot.cli`, `bot.app`) read settings; everything else
+receives what it needs. A bad setting is reported as one line naming the variable to set
+(`SettingsError`), never as a traceback. The names below are public and stay stable.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,}$")
+DEFAULT_API_BASE_URL = "https://api.telegram.org"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message says what to set."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot; see the table in README.md."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SURVEYBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    #: The bot token from @BotFather. Required by `survey-bot run` only.
+    token: str | None = None
+    #: Bot API server; a self-hosted telegram-bot-api server works too.
+    api_base_url: str = DEFAULT_API_BASE_URL
+    #: The store: a SQLite file path (or `sqlite:///path`).
+    database: str = "survey.db"
+    #: The survey file admins edit.
+    survey: Path = Path("surveys/questions.yaml")
+    #: Telegram user ids of staff (may use /stats) and admins (also /export, /reload).
+    staff: Annotated[frozenset[int], NoDecode] = frozenset()
+    admins: Annotated[frozenset[int], NoDecode] = frozenset()
+    #: The pseudonym secret (>= 32 characters); else read from `secret_file`; else generated
+    #: into `<database>.key` (mode 0600) on first run.
+    secret: str | None = Field(default=None, repr=False)
+    secret_file: Path | None = None
+    #: Sessions idle longer than this are deleted.
+    session_ttl_days: int = Field(default=7, ge=1, le=365)
+    #: Residents handled at the same time (each resident's updates stay in order).
+    concurrency: int = Field(default=32, ge=1, le=1024)
+    #: "FULL" (a completed response survives a power cut) or "NORMAL" (faster, see README).
+    sqlite_synchronous: str = Field(default="FULL", pattern="^(FULL|NORMAL)$")
+    #: Python logging level.
+    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @field_validator("staff", "admins", mode="before")
+    @classmethod
+    def _parse_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            try:
+                return frozenset(int(p) for p in parts)
+            except ValueError:
+                raise ValueError("use comma-separated numeric Telegram user ids") from None
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @property
+    def all_staff(self) -> frozenset[int]:
+        """Admins are staff too."""
+        return self.staff | self.admins
+
+    def require_token(self) -> str:
+        """The token, or a SettingsError saying how to get one."""
+        if not self.token:
+            raise SettingsError(
+                "SURVEYBOT_TOKEN is not set: create a bot with @BotFather in Telegram and put "
+                "its token in the environment or in .env"
+            )
+        if not TOKEN_PATTERN.match(self.token.strip()):
+            raise SettingsError(
+                "SURVEYBOT_TOKEN does not look like a bot token (expected 123456789:ABC..., "
+                "as @BotFather gives it)"
+            )
+        return self.token.strip()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; a bad value becomes one SettingsError line naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as err:
+        first = err.errors()[0]
+        name = "SURVEYBOT_" + str(first["loc"][0]).upper() if first["loc"] else "SURVEYBOT_*"
+        raise SettingsError(f"{name} is invalid: {first['msg']}") from None

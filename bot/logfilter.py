@@ -1,0 +1,82 @@
+"""Logging that carries no resident ids, tokens or secrets, and no timestamps of its own.
+
+What must hold:
+- every record that reaches a root handler is redacted first, including records from libraries
+  (httpx logs request URLs, which contain the bot token; PTB logs update contents at debug
+  level): numbers of 5 or more digits (Telegram user and chat ids) become `<id>`, bot tokens
+  `<token>`, and any given secret `<secret>`. The message, its arguments, a formatted exception
+  and stack info are all rewritten. The filter sits on the handlers, not on loggers, because a
+  logger's filters do not see records propagated from its children.
+- the log format has no timestamp: the journal (systemd) or container runtime adds one to each
+  line, and the bot itself never writes the exact time of a resident's action. Lines about
+  residents' actions (e.g. one per HTTP request) are kept out: httpx and aiosqlite log at
+  WARNING and above only (aiosqlite's debug lines would show SQL parameters).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable
+
+_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
+_LONG_NUMBER = re.compile(r"\d{5,}")
+#: Loggers that would log per request or per query; kept at WARNING.
+_QUIET_LOGGERS = ("httpx", "httpcore", "aiosqlite")
+FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record so that it carries no ids, tokens or given secrets."""
+
+    def __init__(self, extra_secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        # Longest first, so a secret containing another is removed whole.
+        self._secrets = sorted({s for s in extra_secrets if s}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "<secret>")
+        text = _TOKEN.sub("<token>", text)
+        return _LONG_NUMBER.sub("<id>", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not leak its arguments either
+            message = f"{record.msg!s} {record.args!s}"
+        record.msg = self.redact(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+def install_redaction(extra_secrets: Iterable[str] = ()) -> RedactingFilter:
+    """Put one `RedactingFilter` on every handler of the root logger (replacing an earlier one)
+    and return it. Handlers added later are not covered: configure them first."""
+    redactor = RedactingFilter(extra_secrets)
+    for handler in logging.getLogger().handlers:
+        for old in [f for f in handler.filters if isinstance(f, RedactingFilter)]:
+            handler.removeFilter(old)
+        handler.addFilter(redactor)
+    return redactor
+
+
+def configure_logging(level: int | str = "INFO", extra_secrets: Iterable[str] = ()) -> None:
+    """Log one line per record to stderr, without timestamps, redacted (see module docstring)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(FORMAT))
+    root = logging.getLogger()
+    for old in root.handlers[:]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    install_redaction(extra_secrets)

@@ -1,0 +1,62 @@
+"""Concurrent residents, each resident's updates strictly in order: a PTB update processor.
+
+What must hold:
+- two updates from the same chat never run at the same time, and run in the order Telegram
+  delivered them (an asyncio.Lock per chat queues waiters first come, first served);
+- updates from different chats run concurrently, at most `max_workers` at a time (keep it near
+  the HTTP connection pool size);
+- one chat that floods the bot with updates waits on its own lock and does not take worker
+  places from other residents: the worker place is taken after the chat's lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+#: Updates that may be queued (waiting on their chat's lock) before PTB itself waits.
+_QUEUE_LIMIT = 4096
+
+
+class PerResidentProcessor(BaseUpdateProcessor):
+    """Per-chat order, cross-chat concurrency."""
+
+    def __init__(self, max_workers: int) -> None:
+        super().__init__(max_concurrent_updates=_QUEUE_LIMIT)
+        self._workers = asyncio.Semaphore(max_workers)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run `coroutine` after earlier updates of the same chat, within the worker limit."""
+        chat_id = _chat_of(update)
+        if chat_id is None:
+            async with self._workers:
+                await coroutine
+            return
+        lock = self._locks.setdefault(chat_id, asyncio.Lock())
+        self._waiting[chat_id] = self._waiting.get(chat_id, 0) + 1
+        try:
+            async with lock, self._workers:
+                await coroutine
+        finally:
+            self._waiting[chat_id] -= 1
+            if not self._waiting[chat_id]:
+                del self._waiting[chat_id]
+                del self._locks[chat_id]
+
+
+def _chat_of(update: object) -> int | None:
+    if isinstance(update, Update) and update.effective_chat is not None:
+        return update.effective_chat.id
+    return None

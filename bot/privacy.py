@@ -1,0 +1,96 @@
+"""Keyed pseudonyms for residents, and scrubbing of identifying details from free text.
+
+What must hold:
+- a resident's Telegram user id never reaches storage: sessions are keyed by
+  `Pseudonyms.session_key` and completions by `Pseudonyms.completion_marker`, two HMAC-SHA256
+  values under the secret with different purposes, so neither can be derived from the other and
+  nothing joins a marker to a session; without the secret neither can be linked to a user id.
+- the HMAC input is length-prefixed, so distinct (purpose, survey, user) triples never collide.
+- `scrub` replaces personal identity numbers, phone numbers, e-mail addresses, @usernames and
+  URLs with `REMOVED`, and leaves ordinary numbers (years, house numbers, times) alone. It cannot
+  find names: the survey text asks residents not to write any.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+#: What `scrub` puts in place of a removed detail.
+REMOVED = "[removed]"
+#: The shortest secret accepted, in bytes.
+MIN_SECRET_BYTES = 32
+
+_SESSION = "trygghetsbot/session/v1"
+_COMPLETION = "trygghetsbot/completion/v1"
+
+
+def _encode(*parts: str) -> bytes:
+    """Each part as UTF-8 behind its 4-byte big-endian length: an unambiguous concatenation."""
+    out = bytearray()
+    for part in parts:
+        data = part.encode("utf-8")
+        out += len(data).to_bytes(4, "big") + data
+    return bytes(out)
+
+
+class Pseudonyms:
+    """The keyed pseudonyms of residents under one secret."""
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < MIN_SECRET_BYTES:
+            raise ValueError(f"the secret must be at least {MIN_SECRET_BYTES} bytes")
+        self._secret = bytes(secret)
+
+    def _mac(self, purpose: str, survey_id: str, user_id: int) -> bytes:
+        message = _encode(purpose, survey_id, str(int(user_id)))
+        return hmac.new(self._secret, message, hashlib.sha256).digest()
+
+    def session_key(self, survey_id: str, user_id: int) -> bytes:
+        """The key of this resident's in-progress session of this survey (32 bytes)."""
+        return self._mac(_SESSION, survey_id, user_id)
+
+    def completion_marker(self, survey_id: str, user_id: int) -> bytes:
+        """The marker that this resident completed this survey (32 bytes)."""
+        return self._mac(_COMPLETION, survey_id, user_id)
+
+    def __repr__(self) -> str:
+        return "Pseudonyms(<secret>)"
+
+
+# Order matters: URLs and e-mail addresses contain "@", dots and digits; international numbers
+# before identity numbers (a "+46 7..." must not lose only its tail); the long-digit catch-all
+# last. Every pattern starts only where a run of its characters starts and uses possessive or
+# bounded repetition, so a long adversarial text is scrubbed in linear time.
+_D = r"\d"
+_TLD = "se|nu|com|org|net|eu|info|io|me|dk|no|fi|de|uk|biz"
+_PATTERNS = [
+    # URLs with a scheme or www. (first: they may contain "@" and digits).
+    re.compile(r"(?i)(?<![a-z0-9+.-])(?:[a-z][a-z0-9+.-]*+://|www\.)\S+"),
+    # E-mail addresses (before bare domains, which would take only the part after "@").
+    re.compile(r"(?<![\w.%+-])[\w.%+-]++@[\w-]+(?:\.[\w-]+)+"),
+    # Bare domains with a common top-level domain, with any path.
+    re.compile(rf"(?i)(?<![a-z0-9.-])(?:[a-z0-9-]++\.)++(?:{_TLD})\b(?:/\S*)?"),
+    # @usernames (Telegram, Instagram, ...).
+    re.compile(r"@\w{2,}"),
+    # International numbers: +CC or 00CC, then at least 6 digits with separators.
+    re.compile(rf"(?<![{_D}+])(?:\+|00)\s?[1-9](?:[\s\-()]{{0,2}}{_D}){{6,14}}(?!{_D})"),
+    # Personnummer / samordningsnummer: (YY)YYMMDD, optional - + or space, 4 digits.
+    re.compile(rf"(?<!{_D})(?:{_D}{{2}})?{_D}{{6}}[-+\s]?{_D}{{4}}(?!{_D})"),
+    # Swedish numbers: (0 and an area code), then groups of 2 to 4 digits; 7 digits at least.
+    re.compile(
+        rf"(?<![{_D}+])(?=\(?0(?:[\s\-/()]{{0,2}}{_D}){{6}})"
+        rf"\(?0[1-9]{_D}{{0,2}}\)?[\s\-/]{{0,2}}{_D}{{2,4}}(?:[\s-]?{_D}{{2,4}}){{1,3}}(?!{_D})"
+    ),
+    # Any other run of 7 or more digits (account numbers, ids, an unseparated number).
+    re.compile(rf"{_D}{{7,}}"),
+]
+
+
+def scrub(text: str) -> str:
+    """`text` with identity numbers, phone numbers, e-mail addresses, @usernames and URLs
+    replaced by `REMOVED`."""
+    for pattern in _PATTERNS:
+        text = pattern.sub(REMOVED, text)
+    return text

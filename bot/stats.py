@@ -1,0 +1,563 @@
+"""The one disclosure-control layer: every published number (chat, chart, CSV, CLI) comes from
+a `Table` or `Headline` built here. Pure: no I/O, no Telegram, no storage beyond its dataclasses.
+
+What must hold (k = the survey's `min_group_size`):
+- primary suppression: a count of 1..k-1 is never shown ("<k", `Suppressed`); a group of 1..k-1
+  residents (a breakdown group, or everyone who answered a question) is hidden whole, its zeros
+  too, since "none of the three in Getinge chose x" says something about each of them. Zeros
+  elsewhere are shown: a zero in a group of k or more is about no one;
+- complementary suppression: no hidden count can be recovered exactly by adding and subtracting
+  shown ones. The relations a reader can use are those of `bot.tallies.TallyModel`: rows and
+  columns of every table and their totals, one question's overall tally shared by all its
+  splits, breakdown-by-breakdown tables in both orientations, a split's group sizes against the
+  breakdown question's own tally, totals against the number of responses, and a follow-up
+  question against the answer that shows it (one condition). Residents who skipped a breakdown
+  question form a group that is never shown but is protected like one. Complements are the
+  smallest non-zero counts first, totals only when no cell will do. Each candidate pattern is
+  audited with linear algebra (a hidden count is recoverable exactly iff its unit vector lies in
+  the row space of the relations restricted to hidden counts), repeated until none is;
+- all tables of a snapshot come from one suppression pattern, so combining views reveals no more
+  than one view; bounds from non-negativity (a hidden count "between 0 and 3") are not audited;
+- a percentage is shown only where both its count and its base are shown. For a multi question
+  the base is the residents who answered it, so percentages may add up to more than 100;
+- live tallies advance in batches: the store publishes a new `Snapshot` only after at least k
+  new responses (`Store.publish_if_due`), so two successive views never differ by one person.
+  Counts outside snapshots (in progress, waiting) are shown only as 0, "<k" or a multiple of k.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from bot.survey import NumberQuestion, Question, Survey, Text, TextQuestion
+from bot.tallies import (
+    RESPONSES,
+    Quantity,
+    TallyModel,
+    choice_ids,
+    tallied_questions,
+    tally_model,
+)
+from storage.base import Snapshot
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """A count hidden by disclosure control; shown as "<k"."""
+
+    below: int
+
+    def __str__(self) -> str:
+        return f"<{self.below}"
+
+
+@dataclass(frozen=True)
+class AtLeast:
+    """A count outside the published snapshot, rounded down to a multiple of k."""
+
+    count: int
+
+    def __str__(self) -> str:
+        return f"{self.count}+"
+
+
+#: A count as published: the number, or hidden.
+PublishedCount = int | Suppressed
+
+
+class StatsError(ValueError):
+    """A table that does not exist: unknown question, free text, not a breakdown question."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """One question's published tally, overall (one column) or split by a breakdown question.
+
+    `cells[row][column]`; an overall table has one column, equal to `row_totals`. In a split,
+    `row_totals` is the question's overall tally (including residents who skipped the breakdown
+    question), `column_totals` the residents of each group who answered, `total` everyone who
+    answered the question.
+    """
+
+    survey_id: str
+    question_id: str
+    by_question_id: str | None
+    language: str
+    kind: str
+    title: str
+    by_title: str | None
+    row_ids: tuple[str, ...]
+    row_labels: tuple[str, ...]
+    column_ids: tuple[str, ...] | None
+    column_labels: tuple[str, ...] | None
+    cells: tuple[tuple[PublishedCount, ...], ...]
+    row_totals: tuple[PublishedCount, ...]
+    column_totals: tuple[PublishedCount, ...]
+    total: PublishedCount
+    min_group_size: int
+
+    @property
+    def is_split(self) -> bool:
+        return self.column_ids is not None
+
+    @property
+    def adds_up(self) -> bool:
+        """Whether each resident counts in exactly one row (not multi, not number)."""
+        return self.kind in ("single", "scale")
+
+    def percent(self, row: int, column: int) -> float | None:
+        """The cell as a share of its column's residents, if both are shown."""
+        return _percent(self.cells[row][column], self.column_totals[column])
+
+    def row_percent(self, row: int) -> float | None:
+        """The row total as a share of everyone who answered, if both are shown."""
+        return _percent(self.row_totals[row], self.total)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The state of a survey's published tallies."""
+
+    survey_id: str
+    language: str
+    title: str
+    #: Responses in the published snapshot.
+    responses: PublishedCount
+    #: Responses since, waiting for the next batch.
+    waiting: PublishedCount | AtLeast
+    #: Residents answering right now (sessions not yet completed or expired).
+    in_progress: PublishedCount | AtLeast
+    first_day: date | None
+    last_day: date | None
+    min_group_size: int
+    #: The reminder that residents chose to answer: not a sample of the population.
+    caveat: str
+
+
+_CAVEAT: Text = {
+    "sv": (
+        "Svaren kommer från invånare som själva valt att svara. De är inget slumpmässigt urval "
+        "och kan inte räknas om till hela befolkningen."
+    ),
+    "en": (
+        "Answers come from residents who chose to take part. They are not a random sample and "
+        "do not represent the whole population."
+    ),
+}
+
+
+def _percent(count: PublishedCount, base: PublishedCount) -> float | None:
+    if isinstance(count, int) and isinstance(base, int) and base > 0:
+        return 100.0 * count / base
+    return None
+
+
+def _text(survey: Survey, text: Text, language: str) -> str:
+    return text.get(language) or text.get(survey.default_language) or next(iter(text.values()))
+
+
+def _language(survey: Survey, language: str) -> str:
+    return language if language in survey.languages else survey.default_language
+
+
+def coarse(count: int, k: int) -> PublishedCount | AtLeast:
+    """A count outside the snapshot: 0, "<k", or rounded down to a multiple of k."""
+    if count <= 0:
+        return 0
+    return Suppressed(k) if count < k else AtLeast(count - count % k)
+
+
+# --- tables -------------------------------------------------------------------------------
+
+
+def available_tables(survey: Survey) -> list[tuple[str, str | None]]:
+    """Every (question id, breakdown question id or None) a table can be built for."""
+    found: list[tuple[str, str | None]] = []
+    for question in tallied_questions(survey):
+        found.append((question.id, None))
+        found.extend((question.id, b.id) for b in survey.breakdown_questions if b.id != question.id)
+    return found
+
+
+def _tallied(survey: Survey, question_id: str) -> Question:
+    question = survey.question(question_id)
+    if question is None:
+        raise StatsError(f"the survey has no question {question_id!r}")
+    if isinstance(question, TextQuestion):
+        raise StatsError(f"{question_id!r} is a free-text question: free text is never tallied")
+    return question
+
+
+def overall_table(survey: Survey, snapshot: Snapshot, question_id: str, language: str) -> Table:
+    """A question's published tally over everyone who answered it."""
+    question = _tallied(survey, question_id)
+    shown = disclosure(survey, snapshot)
+    language = _language(survey, language)
+    rows = choice_ids(question)
+    counts = tuple(shown.get(("O", question.id, c)) for c in rows)
+    total = shown.get(("T", question.id))
+    return Table(
+        survey_id=survey.id,
+        question_id=question.id,
+        by_question_id=None,
+        language=language,
+        kind=question.kind,
+        title=_text(survey, question.text, language),
+        by_title=None,
+        row_ids=rows,
+        row_labels=_labels(survey, question, language),
+        column_ids=None,
+        column_labels=None,
+        cells=tuple((count,) for count in counts),
+        row_totals=counts,
+        column_totals=(total,),
+        total=total,
+        min_group_size=survey.min_group_size,
+    )
+
+
+def split_table(
+    survey: Survey, snapshot: Snapshot, question_id: str, by_question_id: str, language: str
+) -> Table:
+    """A question's published tally split by the answers to a breakdown question."""
+    question = _tallied(survey, question_id)
+    by = survey.question(by_question_id)
+    if by is None or by not in survey.breakdown_questions:
+        raise StatsError(f"{by_question_id!r} is not a breakdown question")
+    if by.id == question.id:
+        raise StatsError("a question cannot be split by itself")
+    shown = disclosure(survey, snapshot)
+    model = shown.model
+    language = _language(survey, language)
+    rows, columns = choice_ids(question), choice_ids(by)
+    q, b = question.id, by.id
+    return Table(
+        survey_id=survey.id,
+        question_id=q,
+        by_question_id=b,
+        language=language,
+        kind=question.kind,
+        title=_text(survey, question.text, language),
+        by_title=_text(survey, by.text, language),
+        row_ids=rows,
+        row_labels=_labels(survey, question, language),
+        column_ids=columns,
+        column_labels=_labels(survey, by, language),
+        cells=tuple(tuple(shown.get(model.split(q, c, b, g)) for g in columns) for c in rows),
+        row_totals=tuple(shown.get(("O", q, c)) for c in rows),
+        column_totals=tuple(shown.get(("N", q, b, g)) for g in columns),
+        total=shown.get(("T", q)),
+        min_group_size=survey.min_group_size,
+    )
+
+
+def _labels(survey: Survey, question: Question, language: str) -> tuple[str, ...]:
+    if isinstance(question, NumberQuestion | TextQuestion):
+        return ()
+    return tuple(_text(survey, c.label, language) for c in question.choices)
+
+
+def headline(survey: Survey, snapshot: Snapshot, in_progress: int, language: str) -> Headline:
+    """The published response count, what waits for the next batch, and who is answering."""
+    language = _language(survey, language)
+    k = survey.min_group_size
+    published = snapshot.responses > 0
+    return Headline(
+        survey_id=survey.id,
+        language=language,
+        title=_text(survey, survey.title, language),
+        responses=disclosure(survey, snapshot).get(RESPONSES),
+        waiting=coarse(snapshot.waiting, k),
+        in_progress=coarse(in_progress, k),
+        first_day=snapshot.first_day if published else None,
+        last_day=snapshot.last_day if published else None,
+        min_group_size=k,
+        caveat=_text(survey, _CAVEAT, language),
+    )
+
+
+# --- suppression --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """The suppression pattern of one snapshot: what every shown quantity publishes as."""
+
+    model: TallyModel
+    k: int
+    suppressed: frozenset[Quantity]
+
+    def get(self, quantity: Quantity) -> PublishedCount:
+        if quantity not in self.model.shown:
+            raise KeyError(quantity)
+        if quantity in self.suppressed:
+            return Suppressed(self.k)
+        return self.model.values[quantity]
+
+
+_CACHE: OrderedDict[tuple[object, ...], Disclosure] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 4
+
+
+def disclosure(survey: Survey, snapshot: Snapshot) -> Disclosure:
+    """The suppression pattern of a snapshot (remembered for the last few snapshots: the
+    audit is linear algebra over every count of the survey)."""
+    key = (
+        survey.version,
+        survey.min_group_size,
+        snapshot.survey_id,
+        snapshot.responses,
+        tuple(sorted(snapshot.cells.items())),
+    )
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    model = tally_model(survey, snapshot)
+    result = Disclosure(model, survey.min_group_size, suppress(model, survey.min_group_size))
+    with _CACHE_LOCK:
+        _CACHE[key] = result
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return result
+
+
+def sensitive_quantities(model: TallyModel, k: int) -> set[Quantity]:
+    """Counts that must never be shown or derived: 1..k-1 answers, and all of a small group."""
+    values = model.values
+    found = {q for q, v in values.items() if 0 < v < k and q not in model.non_answers}
+    for group in model.groups:
+        if 0 < values[group.total] < k:
+            found.add(group.total)
+            found.update(group.members)
+    return found
+
+
+def suppress(model: TallyModel, k: int) -> frozenset[Quantity]:
+    """The shown quantities to hide: primary, then complements until the audit passes."""
+    audit = _Audit(model, k)
+    return audit.run()
+
+
+class _Audit:
+    """Complementary suppression of one model: hide more until no protected count is pinned."""
+
+    def __init__(self, model: TallyModel, k: int) -> None:
+        self.model = model
+        self.values = model.values
+        self.sensitive = sensitive_quantities(model, k)
+        self.suppressed = {q for q in model.shown if q in self.sensitive}
+        #: Derived quantities a reader does not know (a derived zero outside a small group is
+        #: treated as known: the reader may know that, say, everyone answered).
+        self.hidden = {
+            q for q, v in self.values.items() if q not in model.shown and (v or q in self.sensitive)
+        }
+        #: Zeros a reader knows without being shown them: parts of a known zero total.
+        self.zero: set[Quantity] = set()
+        self.rows: list[dict[Quantity, int]] = []
+        self.rows_of: dict[Quantity, list[int]] = {}
+        for relation in model.relations:
+            row: dict[Quantity, int] = {}
+            for q in relation.plus:
+                row[q] = row.get(q, 0) + 1
+            for q in relation.minus:
+                row[q] = row.get(q, 0) - 1
+            row = {q: c for q, c in row.items() if c}
+            if row:
+                for q in row:
+                    self.rows_of.setdefault(q, []).append(len(self.rows))
+                self.rows.append(row)
+        #: (parts, total) with parts that cannot be negative: a zero total makes each part zero.
+        self.sums = [(r.plus, r.minus[0]) for r in model.relations if len(r.minus) == 1]
+        self.sums += [(g.members, g.total) for g in model.groups]
+        #: Counts every reader knows whatever is hidden (e.g. "answered q" is the number of
+        #: responses when q must be answered): neither protectable nor a useful complement.
+        self.public = self.determined(everything_hidden=True)
+
+    def unknown(self, quantity: Quantity) -> bool:
+        hidden = quantity in self.suppressed or quantity in self.hidden
+        return hidden and quantity not in self.zero
+
+    def protected(self, quantity: Quantity) -> bool:
+        needed = quantity in self.suppressed or quantity in self.sensitive
+        return needed and quantity not in self.zero and quantity not in self.public
+
+    def run(self) -> frozenset[Quantity]:
+        while True:
+            self.zero = self.known_zeros()
+            self.propagate()
+            self.zero = self.known_zeros()
+            exposed = sorted(q for q in self.determined() if self.protected(q))
+            added = [c for q in exposed if (c := self.complement_near(q)) is not None]
+            if not added:
+                # Nothing left to hide near them: exposed only through facts a reader knows
+                # anyway (a zero total), or nothing was exposed.
+                return frozenset(self.suppressed)
+            self.suppressed.update(added)
+
+    def known_zeros(self) -> set[Quantity]:
+        """Counts a reader knows are zero because a total they belong to is a known zero
+        (nobody chose c at all, so nobody in any group did): public, not protectable."""
+        zero: set[Quantity] = set()
+        grew = True
+        while grew:
+            grew = False
+            for parts, total in self.sums:
+                if self.values[total] or (total not in zero and self.unknown(total)):
+                    continue
+                new = [p for p in parts if p not in zero]
+                if new:
+                    zero.update(new)
+                    grew = True
+        return zero
+
+    def propagate(self) -> None:
+        """Cheap first pass: a relation with one unknown left gives it away, so hide another
+        count of it (or, for a count nobody needs to protect, treat it as known)."""
+        derived: set[Quantity] = set()
+        while True:
+            progress = grew = False
+            for row in self.rows:
+                left = [q for q in row if self.unknown(q) and q not in derived]
+                if len(left) != 1:
+                    continue
+                (only,) = left
+                choice = self.best(row) if self.protected(only) else None
+                if choice is None:
+                    derived.add(only)
+                    progress = True
+                else:
+                    self.suppressed.add(choice)
+                    grew = True
+            if grew:
+                derived = set()  # what was derivable may not be any more
+            elif not progress:
+                return
+
+    def best(self, quantities: Mapping[Quantity, int] | set[Quantity]) -> Quantity | None:
+        """The shown count whose hiding costs least: small non-zero cells first."""
+        candidates = [
+            q
+            for q in quantities
+            if q in self.model.shown
+            and q not in self.suppressed
+            and q not in self.zero
+            and q not in self.public
+            and q != RESPONSES
+        ]
+        if not candidates:
+            return None
+
+        def cost(q: Quantity) -> tuple[int, int, Quantity]:
+            value = self.values[q]
+            return (2 * (value == 0) + (q[0] != "S"), value, q)
+
+        return min(candidates, key=cost)
+
+    def complement_near(self, quantity: Quantity) -> Quantity | None:
+        """A count to hide next to an exposed one, looking further out when none is near."""
+        frontier, seen_rows, seen = {quantity}, set[int](), {quantity}
+        while frontier:
+            near: set[Quantity] = set()
+            for q in frontier:
+                for index in self.rows_of.get(q, ()):
+                    if index not in seen_rows:
+                        seen_rows.add(index)
+                        near.update(self.rows[index])
+            choice = self.best(near)
+            if choice is not None:
+                return choice
+            frontier = {q for q in near - seen if self.unknown(q)}
+            seen |= near
+        return None
+
+    def determined(self, *, everything_hidden: bool = False) -> set[Quantity]:
+        """Unknown quantities a reader can compute exactly from the shown ones (or, with
+        `everything_hidden`, from the number of responses and derived zeros alone)."""
+        if everything_hidden:
+            unknown = [
+                q
+                for q in self.values
+                if (q in self.model.shown and q != RESPONSES) or self.unknown(q)
+            ]
+        else:
+            unknown = [q for q in self.values if self.unknown(q)]
+        index = {q: i for i, q in enumerate(unknown)}
+        restricted = [{index[q]: c for q, c in row.items() if q in index} for row in self.rows]
+        free = _kernel_support([row for row in restricted if row], len(unknown))
+        return {q for i, q in enumerate(unknown) if i not in free}
+
+
+#: A Mersenne prime: the audit works modulo it (exact integer arithmetic, no rounding).
+_PRIME = (1 << 61) - 1
+
+
+def _kernel_support(rows: list[dict[int, int]], columns: int) -> set[int]:
+    """The columns 0..columns-1 that some solution of rows @ x == 0 has non-zero.
+
+    A column outside this set is pinned: its unit vector lies in the row space, so a reader
+    computes it exactly. Sparse Gaussian elimination modulo a large prime, then one kernel
+    vector with random free values (fixed seed): a column the kernel allows to vary comes out
+    non-zero except with probability 1/2**61, and that error only hides one count more.
+    """
+    uses = [0] * columns
+    for row in rows:
+        for column in row:
+            uses[column] += 1
+    pivots: dict[int, dict[int, int]] = {}  # pivot column -> its row, pivot coefficient 1
+    created: dict[int, int] = {}
+    for original in rows:
+        row = {c: v % _PRIME for c, v in original.items() if v % _PRIME}
+        # Eliminate earlier pivots, oldest first: a pivot row holds only its own column, free
+        # columns and younger pivots, so this ends.
+        queue = [(created[c], c) for c in row if c in pivots]
+        heapq.heapify(queue)
+        while queue:
+            _, column = heapq.heappop(queue)
+            factor = row.get(column)
+            if not factor:
+                continue
+            for j, a in pivots[column].items():
+                updated = (row.get(j, 0) - factor * a) % _PRIME
+                if updated:
+                    if j not in row and j in pivots:
+                        heapq.heappush(queue, (created[j], j))
+                    row[j] = updated
+                else:
+                    row.pop(j, None)
+        if row:
+            pivot = min(row, key=lambda c: (uses[c], c))
+            inverse = pow(row[pivot], _PRIME - 2, _PRIME)
+            pivots[pivot] = {j: v * inverse % _PRIME for j, v in row.items()}
+            created[pivot] = len(created)
+    chance = random.Random(0x5EED)
+    kernel = {c: chance.randrange(1, _PRIME) for c in range(columns) if c not in pivots}
+    for pivot in sorted(pivots, key=created.__getitem__, reverse=True):
+        total = sum(a * kernel[j] for j, a in pivots[pivot].items() if j != pivot)
+        kernel[pivot] = -total % _PRIME
+    return {c for c, v in kernel.items() if v}
+
+
+__all__ = [
+    "AtLeast",
+    "Disclosure",
+    "Headline",
+    "PublishedCount",
+    "StatsError",
+    "Suppressed",
+    "Table",
+    "available_tables",
+    "coarse",
+    "disclosure",
+    "headline",
+    "overall_table",
+    "split_table",
+    "suppress",
+]

@@ -1,0 +1,345 @@
+"""`SQLiteStore`: the embedded default `Store`, one SQLite file driven through aiosqlite.
+
+What must hold:
+- durability: WAL journal with `synchronous=FULL` by default, so a completed response survives a
+  power cut once `complete()` returned (`NORMAL` is faster and may lose the last commits, never
+  corrupt); `busy_timeout` 5 s; foreign keys on.
+- one method call is one transaction (`BEGIN IMMEDIATE` for writes); calls on one store are
+  serialised by an asyncio lock, so concurrent residents never interleave inside a transaction.
+- anonymity: the schema (see `storage.migrations`) keys resident tables by HMAC pseudonyms or
+  random ids in WITHOUT ROWID tables, so physical order is key order, not arrival order.
+  `secure_delete` is on, so a deleted session or marker is zeroed in the file, not left in a free
+  page. Old page images stay in the `-wal` file until a checkpoint: `checkpoint()` (called by
+  `purge_sessions()` and `close()`) truncates it, and `journal_size_limit=0` truncates it whenever
+  SQLite resets it after an automatic checkpoint.
+- one process at a time: opening takes an exclusive advisory lock (`fcntl.flock`) on
+  `<database>.lock`, held until `close()`. A second bot on the same file (another process, or a
+  second `open()` in this one) gets `StoreLocked` at once instead of two bots racing on the same
+  residents. Tools that only read (backup, sqlite3 shell) are not blocked: the lock is advisory.
+- files are created readable by the owner only (0600); SQLite gives `-wal`/`-shm` the same mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import aiosqlite
+
+from storage.base import (
+    AuditEntry,
+    Cell,
+    Response,
+    Snapshot,
+    StoredAnswer,
+    StoreError,
+    StoreLocked,
+    check_cells,
+)
+from storage.migrations import migrate, refuse_newer
+
+Synchronous = Literal["FULL", "NORMAL"]
+_BUSY_TIMEOUT_MS = 5000
+_CELL_COLUMNS = "question, choice, by_question, by_choice"
+
+
+def _lock(path: Path) -> int:
+    """Take the exclusive advisory lock beside the database; returns the lock's descriptor."""
+    lock_path = path.with_name(path.name + ".lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise StoreLocked(
+            f"another bot is using {path.name} (lock {lock_path} is held); "
+            "stop the other bot first, or give this one its own database"
+        ) from None
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+class SQLiteStore:
+    """The `Store` on one SQLite file. Create with `await SQLiteStore.open(path)`."""
+
+    def __init__(self, db: aiosqlite.Connection, path: Path, lock_fd: int) -> None:
+        """Use `open()`: it configures and migrates the connection and takes the lock."""
+        self._db = db
+        self.path = path
+        self._lock_fd: int | None = lock_fd
+        self._serial = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path, synchronous: Synchronous = "FULL") -> SQLiteStore:
+        """Open (creating and migrating if needed) the database at `path`.
+
+        Raises `StoreLocked` if another store holds it, `SchemaTooNew` if a newer bot wrote it."""
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
+        path = Path(path)
+        lock_fd = _lock(path)
+        try:
+            if not path.exists():
+                os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+            db = await aiosqlite.connect(path, isolation_level=None)
+        except BaseException:
+            os.close(lock_fd)
+            raise
+        try:
+            await db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS:d}")
+            await refuse_newer(db, path.name)  # before anything writes to the file
+            async with db.execute("PRAGMA journal_mode = WAL") as cursor:
+                row = await cursor.fetchone()
+            if row is None or str(row[0]).lower() != "wal":
+                raise StoreError(f"{path.name}: cannot switch to WAL journal mode ({row!r})")
+            await db.execute(f"PRAGMA synchronous = {synchronous}")
+            await db.execute("PRAGMA foreign_keys = ON")
+            await db.execute("PRAGMA secure_delete = ON")
+            await db.execute("PRAGMA journal_size_limit = 0")
+            await migrate(db, path.name)
+        except BaseException:
+            await db.close()
+            os.close(lock_fd)
+            raise
+        return cls(db, path, lock_fd)
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        async with self._serial:
+            return list(await self._db.execute_fetchall(sql, params))
+
+    async def _fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        rows = await self._fetchall(sql, params)
+        return rows[0] if rows else None
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction: committed if the block ends normally, else rolled back."""
+        async with self._serial:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.rollback()
+                raise
+            await self._db.commit()
+
+    async def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement in its own write transaction; returns the rows changed."""
+        async with self._transaction() as db, db.execute(sql, params) as cursor:
+            return cursor.rowcount
+
+    # --- sessions -------------------------------------------------------------------------
+
+    async def load_session(self, key: bytes) -> str | None:
+        row = await self._fetchone("SELECT state FROM sessions WHERE key = ?", (key,))
+        return None if row is None else str(row[0])
+
+    async def save_session(self, key: bytes, survey_id: str, state: str, day: date) -> None:
+        await self._write(
+            "INSERT INTO sessions (key, survey_id, state, day) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET "
+            "survey_id = excluded.survey_id, state = excluded.state, day = excluded.day",
+            (key, survey_id, state, day.isoformat()),
+        )
+
+    async def delete_session(self, key: bytes) -> None:
+        await self._write("DELETE FROM sessions WHERE key = ?", (key,))
+
+    async def purge_sessions(self, idle_before: date) -> int:
+        purged = await self._write("DELETE FROM sessions WHERE day < ?", (idle_before.isoformat(),))
+        await self.checkpoint()
+        return purged
+
+    async def count_sessions(self, survey_id: str) -> int:
+        row = await self._fetchone(
+            "SELECT count(*) FROM sessions WHERE survey_id = ?", (survey_id,)
+        )
+        return int(row[0])
+
+    # --- completion -----------------------------------------------------------------------
+
+    async def is_completed(self, marker: bytes) -> bool:
+        return await self._fetchone("SELECT 1 FROM markers WHERE marker = ?", (marker,)) is not None
+
+    async def complete(
+        self, *, session_key: bytes, marker: bytes, response: Response, cells: Sequence[Cell]
+    ) -> bool:
+        check_cells(cells)
+        async with self._transaction():
+            return await self._complete(session_key, marker, response, cells)
+
+    async def _complete(
+        self, session_key: bytes, marker: bytes, response: Response, cells: Sequence[Cell]
+    ) -> bool:
+        """The body of `complete()`, inside its transaction (a hook for failure tests)."""
+        db = self._db
+        async with db.execute("SELECT 1 FROM markers WHERE marker = ?", (marker,)) as cursor:
+            already = await cursor.fetchone() is not None
+        if not already:
+            await db.execute("INSERT INTO markers (marker) VALUES (?)", (marker,))
+            await self._insert_response(response)
+            await self._add_cells(response.survey_id, cells)
+        await db.execute("DELETE FROM sessions WHERE key = ?", (session_key,))
+        return not already
+
+    async def _insert_response(self, response: Response) -> None:
+        day = response.day.isoformat()
+        answers = json.dumps(dict(response.answers), ensure_ascii=False, sort_keys=True)
+        row = (response.survey_id, response.survey_version, day, response.language, answers)
+        await self._db.execute(
+            "INSERT INTO responses (id, survey_id, survey_version, day, language, answers) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (secrets.token_bytes(16), *row),
+        )
+        await self._db.executemany(
+            "INSERT INTO free_texts (id, survey_id, question_id, text) VALUES (?, ?, ?, ?)",
+            [
+                (secrets.token_bytes(16), response.survey_id, question, text)
+                for question, text in response.free_texts.items()
+            ],
+        )
+        await self._db.execute(
+            "INSERT INTO survey_counts (survey_id, responses, first_day, last_day) "
+            "VALUES (?1, 1, ?2, ?2) ON CONFLICT (survey_id) DO UPDATE SET "
+            "responses = responses + 1, "
+            "first_day = min(coalesce(first_day, excluded.first_day), excluded.first_day), "
+            "last_day = max(coalesce(last_day, excluded.last_day), excluded.last_day)",
+            (response.survey_id, day),
+        )
+
+    async def _add_cells(self, survey_id: str, cells: Iterable[Cell]) -> None:
+        await self._db.executemany(
+            f"INSERT INTO tallies (survey_id, {_CELL_COLUMNS}, count) VALUES (?, ?, ?, ?, ?, 1) "
+            "ON CONFLICT DO UPDATE SET count = count + 1",
+            [(survey_id, c.question, c.choice, c.by_question, c.by_choice) for c in cells],
+        )
+
+    # --- reading and publishing -----------------------------------------------------------
+
+    async def count_responses(self, survey_id: str) -> int:
+        row = await self._fetchone(
+            "SELECT responses FROM survey_counts WHERE survey_id = ?", (survey_id,)
+        )
+        return 0 if row is None else int(row[0])
+
+    async def tallies(self, survey_id: str) -> dict[Cell, int]:
+        rows = await self._fetchall(
+            f"SELECT {_CELL_COLUMNS}, count FROM tallies WHERE survey_id = ?", (survey_id,)
+        )
+        return {Cell(*row[:4]): int(row[4]) for row in rows}
+
+    async def publish_if_due(self, survey_id: str, batch: int) -> Snapshot:
+        if batch < 1:
+            raise ValueError(f"batch must be at least 1, not {batch}")
+        async with self._transaction():
+            return await self._publish_if_due(survey_id, batch)
+
+    async def _publish_if_due(self, survey_id: str, batch: int) -> Snapshot:
+        db = self._db
+        key = (survey_id,)
+        counts = "SELECT responses, first_day, last_day FROM {} WHERE survey_id = ?"
+        live = list(await db.execute_fetchall(counts.format("survey_counts"), key))
+        published = list(await db.execute_fetchall(counts.format("publications"), key))
+        live_count, first, last = live[0] if live else (0, None, None)
+        shown, shown_first, shown_last = published[0] if published else (0, None, None)
+        if live_count - shown >= batch:
+            await db.execute("DELETE FROM published_tallies WHERE survey_id = ?", key)
+            await db.execute(
+                f"INSERT INTO published_tallies (survey_id, {_CELL_COLUMNS}, count) "
+                f"SELECT survey_id, {_CELL_COLUMNS}, count FROM tallies WHERE survey_id = ?",
+                key,
+            )
+            await db.execute(
+                "INSERT OR REPLACE INTO publications (survey_id, responses, first_day, last_day) "
+                "VALUES (?, ?, ?, ?)",
+                (survey_id, live_count, first, last),
+            )
+            shown, shown_first, shown_last = live_count, first, last
+        rows = await db.execute_fetchall(
+            f"SELECT {_CELL_COLUMNS}, count FROM published_tallies WHERE survey_id = ?", key
+        )
+        return Snapshot(
+            survey_id=survey_id,
+            responses=int(shown),
+            waiting=int(live_count) - int(shown),
+            cells={Cell(*row[:4]): int(row[4]) for row in rows},
+            first_day=_day(shown_first),
+            last_day=_day(shown_last),
+        )
+
+    async def responses(self, survey_id: str) -> list[Response]:
+        rows = await self._fetchall(
+            "SELECT survey_version, day, language, answers FROM responses WHERE survey_id = ?",
+            (survey_id,),
+        )
+        result = []
+        for version, day, language, answers in rows:
+            parsed: dict[str, StoredAnswer] = json.loads(answers)
+            result.append(Response(survey_id, version, date.fromisoformat(day), language, parsed))
+        return result
+
+    async def free_texts(self, survey_id: str) -> list[tuple[str, str]]:
+        rows = await self._fetchall(
+            "SELECT question_id, text FROM free_texts WHERE survey_id = ?", (survey_id,)
+        )
+        return [(str(question), str(text)) for question, text in rows]
+
+    # --- audit ----------------------------------------------------------------------------
+
+    async def record_audit(self, entry: AuditEntry) -> None:
+        await self._write(
+            "INSERT INTO audit (minute, role, actor_id, action) VALUES (?, ?, ?, ?)",
+            (entry.minute, entry.role, entry.actor_id, entry.action),
+        )
+
+    async def audit_log(self, limit: int = 100) -> list[AuditEntry]:
+        rows = await self._fetchall(
+            "SELECT minute, role, actor_id, action FROM audit ORDER BY seq DESC LIMIT ?", (limit,)
+        )
+        return [AuditEntry(str(m), str(r), int(a), str(x)) for m, r, a, x in rows]
+
+    # --- maintenance ----------------------------------------------------------------------
+
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database and truncate it (dropping old page images)."""
+        async with self._serial:
+            await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    async def integrity_check(self) -> str:
+        """SQLite's `PRAGMA integrity_check`: "ok", or the problems found."""
+        rows = await self._fetchall("PRAGMA integrity_check")
+        return "\n".join(str(row[0]) for row in rows)
+
+    async def settings(self) -> dict[str, int | str]:
+        """The connection's durability and privacy settings, as SQLite reports them."""
+        names = "journal_mode synchronous secure_delete foreign_keys busy_timeout user_version"
+        return {name: (await self._fetchone(f"PRAGMA {name}"))[0] for name in names.split()}
+
+    async def close(self) -> None:
+        """Checkpoint, close the connection and release the lock. Closing twice is harmless."""
+        if self._lock_fd is None:
+            return
+        try:
+            try:
+                await self.checkpoint()
+            finally:
+                await self._db.close()
+        finally:
+            os.close(self._lock_fd)
+            self._lock_fd = None

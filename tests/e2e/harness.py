@@ -1,0 +1,78 @@
+"""Runs the real bot (real PTB, `bot.app`) in-process against the fake Bot API on loopback.
+
+`running_bot(...)` starts polling on a store and a survey and stops everything on exit, like
+`survey-bot run` does, but with a short long-poll timeout and an injectable clock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from telegram.ext import Application
+
+from bot.app import ALLOWED_UPDATES, BotOptions, build_application
+from bot.privacy import Pseudonyms
+from bot.service import SurveyService
+from bot.survey import Survey
+from storage import open_store
+from tests.fakes.bot_api import FakeBotApi
+
+SECRET = b"e2e-test-secret-which-is-long-enough-000"
+#: A moment when the shipped survey is open (Europe/Stockholm winter time).
+OPEN_NOW = datetime.fromisoformat("2026-11-27T12:00:00+01:00")
+
+
+@dataclass
+class RunningBot:
+    """The parts of a running bot a test may look at."""
+
+    application: Application  # type: ignore[type-arg]
+    service: SurveyService
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    server: FakeBotApi,
+    survey: Survey,
+    database: Path | str,
+    *,
+    clock: Callable[[], datetime] = lambda: OPEN_NOW,
+    concurrency: int = 8,
+    per_chat_rate: float = 50,
+    overall_rate: float = 30,
+    extra_handlers: Callable[[SurveyService], list[object]] | None = None,
+) -> AsyncIterator[RunningBot]:
+    """Start the bot, yield it, stop it cleanly (store closed).
+
+    Functional tests let one resident press faster than Telegram's per-chat pace (the flood
+    tests use the real limits)."""
+    store = await open_store(str(database))
+    service = SurveyService(survey, store, Pseudonyms(SECRET), clock=clock)
+    options = BotOptions(
+        token=server.token,
+        api_base_url=server.url,
+        concurrency=concurrency,
+        poll_timeout=1,
+        per_chat_rate=per_chat_rate,
+        overall_rate=overall_rate,
+        extra_handlers=extra_handlers(service) if extra_handlers else [],
+    )
+    application = build_application(service, options)
+    try:
+        async with application:
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling(
+                poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
+            )
+            try:
+                yield RunningBot(application, service)
+            finally:
+                await application.updater.stop()
+                await application.stop()
+    finally:
+        await store.close()

@@ -1,0 +1,428 @@
+"""The disclosure layer against an independent attacker.
+
+The attacker here does not use `bot.tallies.TallyModel`. It knows the survey, so the set of
+possible answer profiles (one per combination of answers a resident can give), and sees every
+published number of every table; each published number is a linear function of how many
+residents gave each profile. A hidden count is recoverable exactly iff its function lies in the
+span of the published ones. The attacker also uses non-negativity where it is easy: a published
+or derivable zero means no resident has any profile it counts.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot import stats
+from bot.stats import PublishedCount, Suppressed, Table
+from bot.survey import MultiQuestion, NumberQuestion, Survey, TextQuestion
+from storage.base import Snapshot
+from tests.stats import answers, make_survey, snapshot_of
+
+Profile = dict[str, object]
+Predicate = Callable[[Profile], bool]
+
+
+def profiles(survey: Survey) -> list[Profile]:
+    """Every combination of answers a resident can complete the survey with (text left out:
+    it is never tallied)."""
+    found: list[Profile] = [{}]
+    for question in survey.questions:
+        if isinstance(question, TextQuestion):
+            continue
+        options: list[object]
+        if isinstance(question, NumberQuestion):
+            options = [7]
+        elif isinstance(question, MultiQuestion):
+            ids = [c.id for c in question.choices]
+            options = [s for n in (1, 2, 3) for s in itertools.combinations(ids, n)]
+        else:
+            options = [c.id for c in question.choices]
+        if question.optional:
+            options.append(None)
+        grown: list[Profile] = []
+        for profile in found:
+            shown = all(
+                _chose(profile.get(p), allowed) for p, allowed in (question.show_if or {}).items()
+            )
+            grown += [{**profile, question.id: o} for o in options] if shown else [profile]
+        found = grown
+    return found
+
+
+def _chose(value: object, allowed: tuple[str, ...] | list[str]) -> bool:
+    if isinstance(value, tuple):
+        return any(v in allowed for v in value)
+    return value in allowed
+
+
+def chose(question: str, choice: str) -> Predicate:
+    return lambda p: _chose(p.get(question), (choice,))
+
+
+def answered(question: str) -> Predicate:
+    return lambda p: p.get(question) is not None
+
+
+def skipped(question: str) -> Predicate:
+    return lambda p: p.get(question) is None
+
+
+def both(a: Predicate, b: Predicate) -> Predicate:
+    return lambda p: a(p) and b(p)
+
+
+@dataclass
+class Shown:
+    name: str
+    count: PublishedCount
+    where: Predicate
+
+
+def every_published(survey: Survey, snapshot: Snapshot) -> list[Shown]:
+    """Every number of every table (and the headline), with what it counts."""
+    found = [Shown("R", stats.headline(survey, snapshot, 0, "en").responses, lambda p: True)]
+    for question_id, by_id in stats.available_tables(survey):
+        if by_id is None:
+            table = stats.overall_table(survey, snapshot, question_id, "en")
+        else:
+            table = stats.split_table(survey, snapshot, question_id, by_id, "en")
+        found += published_in(table)
+    return found
+
+
+def published_in(table: Table) -> list[Shown]:
+    q, b = table.question_id, table.by_question_id
+    found = [Shown(f"T {q}", table.total, answered(q))]
+    for r, c in enumerate(table.row_ids):
+        found.append(Shown(f"O {q}={c}", table.row_totals[r], chose(q, c)))
+    if b is None or table.column_ids is None:
+        return found
+    for j, g in enumerate(table.column_ids):
+        found.append(
+            Shown(f"N {q} {b}={g}", table.column_totals[j], both(answered(q), chose(b, g)))
+        )
+        for r, c in enumerate(table.row_ids):
+            found.append(
+                Shown(f"S {q}={c} {b}={g}", table.cells[r][j], both(chose(q, c), chose(b, g)))
+            )
+    return found
+
+
+def hidden_groups(survey: Survey) -> list[tuple[str, Predicate, list[tuple[str, Predicate]]]]:
+    """Residents who answered a question but skipped a breakdown question: never shown, but a
+    group like any other, whose answers must not be recoverable when it is small."""
+    found = []
+    for question in survey.questions:
+        if isinstance(question, TextQuestion):
+            continue
+        for by in survey.breakdown_questions:
+            if by.id == question.id:
+                continue
+            members = [
+                (
+                    f"S {question.id}={c.id} {by.id}=-",
+                    both(chose(question.id, c.id), skipped(by.id)),
+                )
+                for c in getattr(question, "choices", ())
+            ]
+            total = both(answered(question.id), skipped(by.id))
+            found.append((f"N {question.id} {by.id}=-", total, members))
+    return found
+
+
+def zero_candidates(survey: Survey) -> list[Predicate]:
+    """Counts whose zero a reader may derive (every pair of answers to two questions)."""
+    states: dict[str, list[Predicate]] = {}
+    for question in survey.questions:
+        if isinstance(question, TextQuestion):
+            continue
+        preds = [answered(question.id), skipped(question.id)]
+        preds += [chose(question.id, c.id) for c in getattr(question, "choices", ())]
+        states[question.id] = preds
+    found = [p for preds in states.values() for p in preds]
+    for a, b in itertools.combinations(states, 2):
+        found += [both(x, y) for x in states[a] for y in states[b]]
+    return found
+
+
+def vector(where: Predicate, space: list[Profile]) -> np.ndarray:
+    return np.array([1.0 if where(p) else 0.0 for p in space])
+
+
+class Attacker:
+    """Everything a reader of all published tables can compute exactly."""
+
+    def __init__(self, survey: Survey, space: list[Profile], shown: list[Shown]) -> None:
+        self.space = space
+        self.active = np.ones(len(space), dtype=bool)
+        published = [(vector(s.where, space), s.count) for s in shown if isinstance(s.count, int)]
+        self.rows = np.array([v for v, _ in published]).reshape(len(published), len(space))
+        self.counts = np.array([float(c) for _, c in published])
+        candidates = np.array([vector(w, space) for w in zero_candidates(survey)])
+        while True:  # non-negativity: a derivable zero empties every profile it counts
+            self._solve()
+            zeros = candidates[
+                self.pinned_all(candidates) & (np.abs(self.values(candidates)) < 1e-6)
+            ]
+            emptied = np.any(zeros > 0, axis=0) & self.active
+            if not np.any(emptied):
+                return
+            self.active &= ~emptied
+
+    def _solve(self) -> None:
+        rows = self.rows[:, self.active]
+        if rows.size == 0:
+            self.basis = np.zeros((0, rows.shape[1]))
+            self.solver = np.zeros((0,))
+            return
+        u, singular, vt = np.linalg.svd(rows, full_matrices=False)
+        rank = int(np.sum(singular > 1e-9 * max(1.0, float(singular[0]))))
+        self.basis = vt[:rank]
+        # For w in the row space, w = rows.T @ y and its value is counts @ y.
+        self.solver = self.counts @ u[:, :rank] / singular[:rank]
+
+    def pinned_all(self, vectors: np.ndarray) -> np.ndarray:
+        w = vectors[:, self.active]
+        residual = w - (w @ self.basis.T) @ self.basis
+        return np.asarray(np.linalg.norm(residual, axis=1) < 1e-6)
+
+    def values(self, vectors: np.ndarray) -> np.ndarray:
+        return np.asarray((vectors[:, self.active] @ self.basis.T) @ self.solver)
+
+    def recoverable(self, where: Predicate) -> bool:
+        """Whether this count is determined exactly and is not just "nobody at all"."""
+        v = vector(where, self.space)[None, :]
+        return bool(np.any(v[:, self.active]) and self.pinned_all(v)[0])
+
+
+# --- the properties --------------------------------------------------------------------------
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> tuple[Survey, list[Profile]]:
+    survey = make_survey(
+        k=draw(st.integers(3, 10)),
+        areas=("north", "south", "east")[: draw(st.integers(2, 3))],
+        area_optional=draw(st.booleans()),
+        age_optional=draw(st.booleans()),
+        feel_optional=draw(st.booleans()),
+        follow_up=draw(st.booleans()),
+    )
+    space = profiles(survey)
+    # A few popular profiles and some rare ones: the small cells suppression is about.
+    common = draw(st.lists(st.integers(0, len(space) - 1), min_size=1, max_size=6))
+    rare = draw(st.lists(st.integers(0, len(space) - 1), max_size=6))
+    weights = draw(st.lists(st.integers(0, 12), min_size=len(common), max_size=len(common)))
+    chosen = [space[i] for i, w in zip(common, weights, strict=True) for _ in range(w)]
+    return survey, chosen + [space[i] for i in rare]
+
+
+def true_count(where: Predicate, residents: list[Profile]) -> int:
+    return sum(1 for p in residents if where(p))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_no_hidden_count_can_be_recovered(scenario: tuple[Survey, list[Profile]]) -> None:
+    survey, residents = scenario
+    k = survey.min_group_size
+    snapshot = snapshot_of(survey, residents)
+    shown = every_published(survey, snapshot)
+
+    # (a) no count of 1..k-1 is shown, and (c) what is shown is the truth.
+    for s in shown:
+        truth = true_count(s.where, residents)
+        if isinstance(s.count, int):
+            assert not 0 < s.count < k, s.name
+            assert s.count == truth, s.name
+        else:
+            assert s.count == Suppressed(k)
+
+    # A small group is hidden whole, zeros too.
+    by_name = {s.name: s for s in shown}
+    for s in shown:
+        if s.name.startswith(("N ", "T ")) and 0 < true_count(s.where, residents) < k:
+            prefix = s.name.split(" ", 1)[1]
+            if s.name.startswith("T "):
+                members = [m for m in shown if m.name.startswith(f"O {prefix}=")]
+            else:
+                q, group = prefix.split(" ")
+                members = [
+                    m for m in shown if m.name.startswith(f"S {q}=") and m.name.endswith(group)
+                ]
+            assert all(isinstance(m.count, Suppressed) for m in members), s.name
+    assert by_name
+
+    # (b) no hidden count is pinned by the published ones.
+    attacker = Attacker(survey, profiles(survey), shown)
+    for s in shown:
+        if isinstance(s.count, Suppressed):
+            assert not attacker.recoverable(s.where), s.name
+    for name, total, members in hidden_groups(survey):
+        size = true_count(total, residents)
+        for member_name, where in [(name, total), *members]:
+            truth = true_count(where, residents)
+            if 0 < truth < k or 0 < size < k:
+                assert not attacker.recoverable(where), member_name
+
+
+@settings(max_examples=60, deadline=None)
+@given(scenarios())
+def test_every_line_hides_none_or_at_least_two(scenario: tuple[Survey, list[Profile]]) -> None:
+    """The brief's rule, per table, where a table's lines add up exactly (everyone answered the
+    breakdown question): a row or column with a hidden count hides at least one more."""
+    survey, residents = scenario
+    snapshot = snapshot_of(survey, residents)
+    for question_id, by_id in stats.available_tables(survey):
+        if by_id is None:
+            table = stats.overall_table(survey, snapshot, question_id, "en")
+            if table.adds_up and table.row_ids:
+                _check_line([*table.row_totals, table.total])
+            continue
+        if any(a.get(by_id) is None for a in residents):
+            continue  # a hidden "skipped" group takes part in every row
+        table = stats.split_table(survey, snapshot, question_id, by_id, "en")
+        for r in range(len(table.row_ids)):
+            _check_line([*table.cells[r], table.row_totals[r]])
+        _check_line([*table.column_totals, table.total])
+        if table.adds_up:
+            for j in range(len(table.column_totals)):
+                _check_line([*(row[j] for row in table.cells), table.column_totals[j]])
+            _check_line([*table.row_totals, table.total])
+
+
+def _check_line(line: list[PublishedCount]) -> None:
+    hidden = [c for c in line if isinstance(c, Suppressed)]
+    assert len(hidden) != 1, line
+
+
+# --- known small tables ----------------------------------------------------------------------
+
+
+def _residents(*groups: tuple[int, dict[str, object]]) -> list[dict[str, object]]:
+    return [a for n, a in groups for _ in range(n)]
+
+
+def test_a_single_small_cell_gets_a_complement_in_its_line() -> None:
+    survey = make_survey(k=5)
+    residents = _residents(
+        (20, answers(feel="safe")), (8, answers(feel="unsure")), (2, answers(feel="unsafe"))
+    )
+    table = stats.overall_table(survey, snapshot_of(survey, residents), "feel", "en")
+    assert table.row_totals == (20, Suppressed(5), Suppressed(5))
+    assert table.total == 30
+    assert table.percent(0, 0) == pytest.approx(200 / 3)
+    assert table.percent(2, 0) is None
+
+
+def test_a_small_group_is_hidden_whole_and_big_groups_show_zeros() -> None:
+    survey = make_survey(k=5)
+    residents = _residents(
+        (10, answers(area="north", feel="safe")),
+        (10, answers(area="south", feel="unsure")),
+        (6, answers(area="east", feel="safe")),
+        (6, answers(area="east", feel="unsure")),
+        (3, answers(area="north", age="old", feel="safe")),
+    )
+    snapshot = snapshot_of(survey, residents)
+    table = stats.split_table(survey, snapshot, "feel", "area", "en")
+    assert table.column_ids == ("north", "south", "east")
+    assert table.cells[2] == (0, 0, 0)  # "unsafe": nobody, in groups of at least 5: shown
+    assert table.column_totals == (13, 10, 12)
+    by_age = stats.split_table(survey, snapshot, "feel", "age", "en")
+    assert by_age.column_totals[1] == Suppressed(5)  # three "old" residents
+    assert all(isinstance(row[1], Suppressed) for row in by_age.cells)  # their zeros too
+    # ... and so their counts cannot be had as "all" minus "young": young is hidden as well.
+    assert all(isinstance(row[0], Suppressed) for row in by_age.cells if row[0] != 0)
+    assert by_age.column_totals[0] == Suppressed(5)
+
+
+def test_views_share_one_pattern() -> None:
+    """The overall tally is the row total of every split: hidden the same everywhere."""
+    survey = make_survey(k=5)
+    residents = _residents(
+        (12, answers(area="north", feel="safe")),
+        (9, answers(area="south", feel="unsure", age="old")),
+        (3, answers(area="east", feel="unsafe", age="old")),
+        (7, answers(area="east", feel="safe", age="old")),
+    )
+    snapshot = snapshot_of(survey, residents)
+    overall = stats.overall_table(survey, snapshot, "feel", "en")
+    for by in ("area", "age"):
+        split = stats.split_table(survey, snapshot, "feel", by, "en")
+        assert split.row_totals == overall.row_totals
+        assert split.total == overall.total
+
+
+def test_nothing_published_before_the_first_batch() -> None:
+    survey = make_survey(k=5)
+    snapshot = snapshot_of(survey, [], waiting=3)
+    table = stats.overall_table(survey, snapshot, "feel", "sv")
+    assert table.row_totals == (0, 0, 0) and table.total == 0
+    assert all(table.percent(r, 0) is None for r in range(3))
+    head = stats.headline(survey, snapshot, in_progress=2, language="sv")
+    assert head.responses == 0
+    assert head.waiting == Suppressed(5)
+    assert head.in_progress == Suppressed(5)
+    assert head.first_day is None
+
+
+def test_in_progress_is_rounded_down_to_a_multiple_of_k() -> None:
+    survey = make_survey(k=5)
+    snapshot = snapshot_of(survey, [answers()] * 6)
+    head = stats.headline(survey, snapshot, in_progress=13, language="en")
+    assert str(head.in_progress) == "10+"
+    assert head.responses == 6
+    assert "random sample" in head.caveat
+    assert "slumpmässigt" in stats.headline(survey, snapshot, 0, "sv").caveat
+
+
+def test_multi_percentages_are_of_respondents() -> None:
+    survey = make_survey(k=3)
+    residents = _residents((6, answers(places=("park", "street"))), (4, answers(places=("park",))))
+    table = stats.overall_table(survey, snapshot_of(survey, residents), "places", "en")
+    assert not table.adds_up
+    assert table.row_totals == (10, 6, 0)
+    assert table.total == 10
+    assert table.percent(0, 0) == 100.0 and table.percent(1, 0) == 60.0
+
+
+def test_free_text_and_unknown_tables_are_refused() -> None:
+    survey = make_survey()
+    snapshot = snapshot_of(survey, [answers()])
+    with pytest.raises(stats.StatsError, match="free"):
+        stats.overall_table(survey, snapshot, "note", "en")
+    with pytest.raises(stats.StatsError):
+        stats.overall_table(survey, snapshot, "nope", "en")
+    with pytest.raises(stats.StatsError, match="breakdown"):
+        stats.split_table(survey, snapshot, "feel", "places", "en")
+    with pytest.raises(stats.StatsError):
+        stats.split_table(survey, snapshot, "area", "area", "en")
+    assert ("note", None) not in stats.available_tables(survey)
+    assert ("feel", "area") in stats.available_tables(survey)
+
+
+def test_labels_follow_the_language() -> None:
+    survey = make_survey()
+    snapshot = snapshot_of(survey, [answers()] * 5)
+    sv = stats.split_table(survey, snapshot, "feel", "area", "sv")
+    en = stats.split_table(survey, snapshot, "feel", "area", "de")  # unknown: the default
+    assert sv.title == "How safe do you feel? (sv)" and sv.row_labels[0] == "safe sv"
+    assert en.language == "sv"
+
+
+def test_number_questions_publish_only_how_many_answered() -> None:
+    survey = make_survey(k=3)
+    residents = [answers(visits=4)] * 4 + [answers(visits=None)] * 2
+    snapshot = snapshot_of(survey, residents)
+    table = stats.overall_table(survey, snapshot, "visits", "en")
+    assert table.row_ids == () and table.total == 4
+    split = stats.split_table(survey, snapshot, "visits", "area", "en")
+    assert split.column_totals == (4, 0, 0)

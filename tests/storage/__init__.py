@@ -1,0 +1,1 @@
+"""Tests of the stores: the contract every store keeps, SQLite specifics, anonymity."""
