@@ -17,7 +17,8 @@ import contextlib
 import logging
 import signal
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 from dataclasses import dataclass, field
 
 from telegram import BotCommand, Update
@@ -126,7 +127,9 @@ def register_resident_handlers(application: Application, h: ResidentHandlers) ->
     application.add_handler(MessageHandler(private & new & filters.TEXT, h.text))
     application.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, h.edited))
     application.add_handler(MessageHandler(private & new, h.other))
-    application.add_handler(MessageHandler(filters.ChatType.GROUPS & new & filters.COMMAND, h.group))
+    application.add_handler(
+        MessageHandler(filters.ChatType.GROUPS & new & filters.COMMAND, h.group)
+    )
     application.add_handler(CallbackQueryHandler(h.button))
 
 
@@ -155,8 +158,8 @@ async def run_until_stopped(
     application: Application,  # type: ignore[type-arg]
     *,
     poll_timeout: float = 10,
-    on_reload: Callable[[], Awaitable[None]] | None = None,
-    background: Callable[[], Awaitable[None]] | None = None,
+    on_reload: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    background: Callable[[], Coroutine[Any, Any, None]] | None = None,
 ) -> None:
     """Poll until SIGTERM/SIGINT; SIGHUP calls `on_reload`; `background` runs alongside."""
     stop = asyncio.Event()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -48,10 +48,14 @@ class Settings(BaseSettings):
     session_ttl_days: int = Field(default=7, ge=1, le=365)
     #: Residents handled at the same time (each resident's updates stay in order).
     concurrency: int = Field(default=32, ge=1, le=1024)
+    #: Seconds one getUpdates long poll waits for news.
+    poll_timeout: int = Field(default=10, ge=0, le=50)
+    #: Sends per second in one chat (Telegram: about 1 on average; a short burst is allowed).
+    per_chat_rate: float = Field(default=1, ge=0, le=100)
     #: "FULL" (a completed response survives a power cut) or "NORMAL" (faster, see README).
-    sqlite_synchronous: str = Field(default="FULL", pattern="^(FULL|NORMAL)$")
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     #: Python logging level.
-    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("staff", "admins", mode="before")
     @classmethod

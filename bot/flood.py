@@ -30,7 +30,7 @@ JSONDict = dict[str, Any]
 _Result = bool | JSONDict | list[JSONDict]
 
 
-class FloodLimiter(BaseRateLimiter[int]):
+class FloodLimiter(BaseRateLimiter[None]):
     """Overall and per-chat rate limits plus retry_after handling."""
 
     def __init__(

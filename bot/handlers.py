@@ -53,7 +53,10 @@ def markup(screen: Screen) -> InlineKeyboardMarkup | None:
     if not screen.buttons:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in screen.buttons]
+        [
+            [InlineKeyboardButton(b.text, callback_data=b.data) for b in row]
+            for row in screen.buttons
+        ]
     )
 
 
@@ -81,9 +84,7 @@ class ResidentHandlers:
         message, user = update.message, update.effective_user
         if message is None or user is None:
             return
-        result = await self.service.step(
-            user.id, Cancelled(), telegram_language=user.language_code
-        )
+        result = await self.service.step(user.id, Cancelled(), telegram_language=user.language_code)
         language = self._language(result, user.language_code)
         if result.before is not None:
             await self._delete_all(context, message.chat_id, _leftovers(result))

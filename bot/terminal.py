@@ -93,9 +93,7 @@ class TerminalChat:
 
     async def step(self, event: Event) -> None:
         """Run one event through the service and show what the resident would see."""
-        result = await self._service.step(
-            TERMINAL_USER, event, telegram_language=self._language
-        )
+        result = await self._service.step(TERMINAL_USER, event, telegram_language=self._language)
         for reply in result.replies:
             self.show(render(reply, self._service.survey))
 
@@ -120,7 +118,9 @@ class TerminalChat:
                 continue
             if event == "language":
                 language = self._language or self._service.survey.default_language
-                self.show(Screen(t("choose_language", language), language_buttons(self._service.survey)))
+                self.show(
+                    Screen(t("choose_language", language), language_buttons(self._service.survey))
+                )
                 continue
             assert not isinstance(event, str)
             await self.step(event)
