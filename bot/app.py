@@ -18,10 +18,11 @@ import logging
 import signal
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 from telegram import BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -92,7 +93,6 @@ def build_application(service: SurveyService, options: BotOptions) -> Applicatio
         .request(HTTPXRequest(connection_pool_size=pool, read_timeout=15, write_timeout=15))
         .get_updates_request(HTTPXRequest(read_timeout=options.poll_timeout + 10))
         .concurrent_updates(PerResidentProcessor(options.concurrency))
-        .post_init(_register_commands)
     )
     if options.overall_rate:
         limiter = FloodLimiter(
@@ -128,12 +128,38 @@ def register_resident_handlers(application: Application, h: ResidentHandlers) ->
     application.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, h.edited))
     application.add_handler(MessageHandler(private & new, h.other))
     application.add_handler(
-        MessageHandler(filters.ChatType.GROUPS & new & filters.COMMAND, h.group)
+        MessageHandler(
+            filters.ChatType.GROUPS & new & (filters.COMMAND | filters.Regex(r"^/[A-Za-z]")),
+            h.group,
+        )
     )
     application.add_handler(CallbackQueryHandler(h.button))
 
 
-async def _register_commands(application: Application) -> None:  # type: ignore[type-arg]
+async def start_polling(application: Application, poll_timeout: float) -> None:  # type: ignore[type-arg]
+    """Initialise, register the command menus, start handling and long polling."""
+    await application.initialize()
+    try:
+        await register_commands(application)
+    except TelegramError as err:
+        log.warning("could not register the command menu: %s", err)
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=0, timeout=int(poll_timeout), allowed_updates=ALLOWED_UPDATES
+    )
+
+
+async def stop_polling(application: Application) -> None:  # type: ignore[type-arg]
+    """Stop polling, let running steps finish, shut down."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+
+
+async def register_commands(application: Application) -> None:  # type: ignore[type-arg]
     """setMyCommands in each language (English is also the default menu)."""
     for language in ("sv", "en"):
         commands = [BotCommand(name, t(f"cmd.{name}", language)) for name in COMMANDS]
@@ -175,23 +201,18 @@ async def run_until_stopped(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     loop.add_signal_handler(signal.SIGHUP, _reload)
-    async with application:
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(
-            poll_interval=0, timeout=int(poll_timeout), allowed_updates=ALLOWED_UPDATES
-        )
+    worker = None
+    try:
+        await start_polling(application, poll_timeout)
         log.info("the bot is running; stop it with Ctrl+C or SIGTERM")
         worker = loop.create_task(background()) if background else None
-        try:
-            await stop.wait()
-        finally:
-            log.info("stopping")
-            if worker is not None:
-                worker.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await worker
-            await application.updater.stop()
-            await application.stop()
-            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-                loop.remove_signal_handler(sig)
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        if worker is not None:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+        await stop_polling(application)
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.remove_signal_handler(sig)

@@ -142,7 +142,7 @@ def _ask(reply: Ask, survey: Survey) -> Screen:
         hint = t("pick_max", lang, high=question.max) if question.max else t("pick_many", lang)
         parts += ["", f"<i>{hint}</i>"]
         for choice in question.active_choices:
-            mark = "✅" if choice.id in reply.selected else "⬜"
+            mark = "☑️" if choice.id in reply.selected else "⬜"
             label = f"{mark} {choice.label.get(lang, '')}"
             rows.append((Button(label, f"{step}:t:{choice.id}"),))
         rows.append((Button(t("done", lang), f"{step}:d"),))

@@ -362,7 +362,6 @@ class _Audit:
         #: Zeros a reader knows without being shown them: parts of a known zero total.
         self.zero: set[Quantity] = set()
         self.rows: list[dict[Quantity, int]] = []
-        self.rows_of: dict[Quantity, list[int]] = {}
         for relation in model.relations:
             row: dict[Quantity, int] = {}
             for q in relation.plus:
@@ -371,15 +370,19 @@ class _Audit:
                 row[q] = row.get(q, 0) - 1
             row = {q: c for q, c in row.items() if c}
             if row:
-                for q in row:
-                    self.rows_of.setdefault(q, []).append(len(self.rows))
                 self.rows.append(row)
         #: (parts, total) with parts that cannot be negative: a zero total makes each part zero.
         self.sums = [(r.plus, r.minus[0]) for r in model.relations if len(r.minus) == 1]
         self.sums += [(g.members, g.total) for g in model.groups]
+        #: Quantities that appear together in a relation or a group.
+        self.links = [set(row) for row in self.rows] + [{*p, t} for p, t in self.sums]
+        self.links_of: dict[Quantity, list[int]] = {}
+        for index, link in enumerate(self.links):
+            for q in link:
+                self.links_of.setdefault(q, []).append(index)
         #: Counts every reader knows whatever is hidden (e.g. "answered q" is the number of
         #: responses when q must be answered): neither protectable nor a useful complement.
-        self.public = self.determined(everything_hidden=True)
+        self.public = self.always_known()
 
     def unknown(self, quantity: Quantity) -> bool:
         hidden = quantity in self.suppressed or quantity in self.hidden
@@ -403,16 +406,26 @@ class _Audit:
             self.suppressed.update(added)
 
     def known_zeros(self) -> set[Quantity]:
-        """Counts a reader knows are zero because a total they belong to is a known zero
-        (nobody chose c at all, so nobody in any group did): public, not protectable."""
+        """Counts a reader knows are zero without being shown them: the parts of a known zero
+        total (nobody chose c, so nobody in any group did), and a total whose parts are all
+        known zeros (a multi answer has at least one choice). Public, so not protectable."""
         zero: set[Quantity] = set()
+
+        def known(q: Quantity) -> bool:
+            return q in zero or (self.values[q] == 0 and not self.unknown(q))
+
         grew = True
         while grew:
             grew = False
             for parts, total in self.sums:
-                if self.values[total] or (total not in zero and self.unknown(total)):
+                if self.values[total]:
                     continue
-                new = [p for p in parts if p not in zero]
+                if known(total):
+                    new = [p for p in parts if p not in zero]
+                elif parts and all(known(p) for p in parts):
+                    new = [total]
+                else:
+                    continue
                 if new:
                     zero.update(new)
                     grew = True
@@ -442,13 +455,13 @@ class _Audit:
                 return
 
     def best(self, quantities: Mapping[Quantity, int] | set[Quantity]) -> Quantity | None:
-        """The shown count whose hiding costs least: small non-zero cells first."""
+        """The shown count whose hiding costs least: small non-zero cells first, then zeros
+        (a zero known from other zeros last: hiding it helps only once they are hidden too)."""
         candidates = [
             q
             for q in quantities
             if q in self.model.shown
             and q not in self.suppressed
-            and q not in self.zero
             and q not in self.public
             and q != RESPONSES
         ]
@@ -457,38 +470,40 @@ class _Audit:
 
         def cost(q: Quantity) -> tuple[int, int, Quantity]:
             value = self.values[q]
-            return (2 * (value == 0) + (q[0] != "S"), value, q)
+            return (4 * (q in self.zero) + 2 * (value == 0) + (q[0] != "S"), value, q)
 
         return min(candidates, key=cost)
 
     def complement_near(self, quantity: Quantity) -> Quantity | None:
-        """A count to hide next to an exposed one, looking further out when none is near."""
-        frontier, seen_rows, seen = {quantity}, set[int](), {quantity}
+        """A count to hide next to an exposed one, looking further out (through hidden counts
+        and known zeros) when none is near."""
+        frontier, seen_links, seen = {quantity}, set[int](), {quantity}
         while frontier:
             near: set[Quantity] = set()
             for q in frontier:
-                for index in self.rows_of.get(q, ()):
-                    if index not in seen_rows:
-                        seen_rows.add(index)
-                        near.update(self.rows[index])
+                for index in self.links_of.get(q, ()):
+                    if index not in seen_links:
+                        seen_links.add(index)
+                        near.update(self.links[index])
             choice = self.best(near)
             if choice is not None:
                 return choice
-            frontier = {q for q in near - seen if self.unknown(q)}
+            frontier = {q for q in near - seen if self.unknown(q) or q in self.zero}
             seen |= near
         return None
 
-    def determined(self, *, everything_hidden: bool = False) -> set[Quantity]:
-        """Unknown quantities a reader can compute exactly from the shown ones (or, with
-        `everything_hidden`, from the number of responses and derived zeros alone)."""
-        if everything_hidden:
-            unknown = [
-                q
-                for q in self.values
-                if (q in self.model.shown and q != RESPONSES) or self.unknown(q)
-            ]
-        else:
-            unknown = [q for q in self.values if self.unknown(q)]
+    def always_known(self) -> set[Quantity]:
+        """What a reader knows with every shown count hidden but the number of responses."""
+        everything = set(self.suppressed)
+        self.suppressed.update(q for q in self.model.shown if q != RESPONSES)
+        self.zero = self.known_zeros()
+        known = self.determined() | self.zero
+        self.suppressed, self.zero = everything, set()
+        return known
+
+    def determined(self) -> set[Quantity]:
+        """Unknown quantities a reader can compute exactly from the shown ones."""
+        unknown = [q for q in self.values if self.unknown(q)]
         index = {q: i for i, q in enumerate(unknown)}
         restricted = [{index[q]: c for q, c in row.items() if q in index} for row in self.rows]
         free = _kernel_support([row for row in restricted if row], len(unknown))

@@ -52,8 +52,10 @@ class SurveyTaker:
 
         def moved() -> bool:
             now = self.resident.current()
-            return now.message_id != before.message_id or now.text != before.text or (
-                now.buttons != before.buttons
+            return (
+                now.message_id != before.message_id
+                or now.text != before.text
+                or (now.buttons != before.buttons)
             )
 
         await self.server.wait_for(moved, TIMEOUT, chat_id=chat)

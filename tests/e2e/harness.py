@@ -14,7 +14,7 @@ from pathlib import Path
 
 from telegram.ext import Application
 
-from bot.app import ALLOWED_UPDATES, BotOptions, build_application
+from bot.app import BotOptions, build_application, start_polling, stop_polling
 from bot.privacy import Pseudonyms
 from bot.service import SurveyService
 from bot.survey import Survey
@@ -63,16 +63,10 @@ async def running_bot(
     )
     application = build_application(service, options)
     try:
-        async with application:
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(
-                poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
-            )
-            try:
-                yield RunningBot(application, service)
-            finally:
-                await application.updater.stop()
-                await application.stop()
+        await start_polling(application, poll_timeout=1)
+        try:
+            yield RunningBot(application, service)
+        finally:
+            await stop_polling(application)
     finally:
         await store.close()

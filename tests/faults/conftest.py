@@ -1,0 +1,389 @@
+"""Fixtures and shared pieces of the crash, fault and flood tests.
+
+Owns: the survey file the subprocess bot runs (the shipped survey, with its opening window
+widened so the suite does not expire with the survey), the fake Bot API, the patient resident
+(`PatientTaker`: answers the shipped survey at random like `tests.e2e.driver.SurveyTaker`, and
+when a step is lost - the screen did not change - asks again with /start, as a person would),
+and the checks every test in this directory makes on the store and on the bot's log.
+
+Must hold: every wait has a deadline; the checks compare what the residents saw accepted with
+what the store holds, never the bot's internals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from bot.survey import (
+    ChoiceQuestion,
+    MultiQuestion,
+    NumberQuestion,
+    Question,
+    Survey,
+    TextQuestion,
+)
+from bot.survey_loader import load_survey
+from bot.tallies import tally_cells
+from bot.texts import t
+from storage import Cell, Response, SQLiteStore
+from tests.e2e.driver import question_on, step_of
+from tests.fakes.bot_api import FakeBotApi, Rejection, User
+from tests.fakes.residents import Resident, Screen
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED_SURVEY = ROOT / "surveys" / "questions.yaml"
+#: How a multi question's button shows a choice toggled on (render.py's mark).
+CHECKED_MARKS = ("☑", "✅", "✔")
+TEXTS = ["Mer belysning vid busshållplatsen.", "More police at night.", "Tryggt här."]
+
+#: Rejections a real Telegram gives after a crash between two calls of one step (the message to
+#: edit or delete was already gone, the press was answered before): the bot handles them.
+CRASH_REJECTIONS = (
+    "message to delete not found",
+    "message to edit not found",
+    "query is too old",
+    "message is not modified",
+)
+
+
+# ------------------------------------------------------------------ fixtures
+@pytest.fixture(scope="session")
+def survey_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped survey, open from 2020 to 2099 (opens/closes do not change its version)."""
+    text = SHIPPED_SURVEY.read_text(encoding="utf-8")
+    text, opened = re.subn(r"(?m)^opens:.*$", "opens: 2020-01-01", text)
+    text, closed = re.subn(r"(?m)^closes:.*$", "closes: 2099-12-31", text)
+    assert opened == closed == 1, "the shipped survey's opens/closes lines moved"
+    path = tmp_path_factory.mktemp("survey") / "questions.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def survey(survey_path: Path) -> Survey:
+    loaded = load_survey(survey_path)
+    assert loaded.version == load_survey(SHIPPED_SURVEY).version
+    return loaded
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeBotApi]:
+    """The fake Bot API. Tests check `server.rejections` themselves (crashes cause a few)."""
+    async with FakeBotApi() as fake:
+        yield fake
+
+
+# ------------------------------------------------------------------ the patient resident
+@dataclass
+class PatientTaker:
+    """A resident answering the survey at random, who does not give up when a step is lost.
+
+    The resident decides each answer once (`plan`), so a repeated step repeats the same answer.
+    After acting, they wait `patience` seconds for the screen to change; if it does not (the
+    bot crashed and lost the step, or is restarting), or the press was answered with a toast
+    (an old button), they send /start, which shows the current question again, and go on from
+    what the screen shows. They never re-type an answer blindly: a typed answer that was only
+    delayed would otherwise answer the next question too.
+    """
+
+    server: FakeBotApi
+    resident: Resident
+    survey: Survey
+    language: str
+    rng: random.Random
+    patience: float = 3.0
+    #: Seconds to think before each action (min, max).
+    think: tuple[float, float] = (0.0, 0.0)
+    skip_rate: float = 0.2
+    #: What the resident decided to answer, by question id.
+    plan: dict[str, object] = field(default_factory=dict)
+    #: The answers the resident gave (and saw accepted, once finished).
+    answers: dict[str, object] = field(default_factory=dict)
+    #: /start sent because a step showed no effect.
+    nudges: int = 0
+    actions: int = 0
+    #: Screens that showed an earlier step than one already acknowledged: a lost answer.
+    regressions: list[tuple[int, int]] = field(default_factory=list)
+    finished: bool = False
+    _acked_step: int = -1
+
+    @property
+    def chat_id(self) -> int:
+        return self.resident.chat_id
+
+    def _done_texts(self) -> tuple[str, str]:
+        thanks = self.survey.thanks[self.language].strip().splitlines()[0]
+        return thanks, t("already_answered", self.language)
+
+    def is_finished(self) -> bool:
+        last = self.resident.last_message()
+        if last is None:
+            return False
+        return any(text in last.shown_text for text in self._done_texts())
+
+    async def answer_all(self, timeout: float = 55.0) -> dict[str, object]:  # noqa: ASYNC109
+        """Answer until the thank-you (or "already answered") shows; returns the answers."""
+        deadline = time.monotonic() + timeout
+        screen = self.resident.current()
+        for _ in range(400):
+            if self.is_finished():
+                self.finished = True
+                return self.answers
+            if time.monotonic() > deadline:
+                break
+            if self.think[1] > 0:
+                await asyncio.sleep(self.rng.uniform(*self.think))
+            screen = self.resident.current()
+            version = self.server.chat_version(self.chat_id)
+            step = step_of(screen)
+            acted = await self._act(screen)
+            if acted and await self._wait(version):
+                if step is not None:
+                    self._acked_step = max(self._acked_step, step)
+                continue
+            await self._nudge()
+        raise AssertionError(
+            f"resident {self.chat_id} did not finish within {timeout} s "
+            f"({self.actions} actions, {self.nudges} nudges); screen: {screen.text[:200]!r}"
+        )
+
+    async def _nudge(self) -> None:
+        self.nudges += 1
+        version = self.server.chat_version(self.chat_id)
+        self.resident.server.send_command(self.resident.user, "/start")
+        await self._wait(version)
+
+    async def _wait(self, version: int) -> bool:
+        """Whether the chat changed since `version` within `patience` (False on a toast)."""
+        chat, server = self.chat_id, self.server
+
+        def moved_or_refused() -> bool:
+            if server.chat_version(chat) > version:
+                return True
+            answer = self.resident.last_answer()
+            return answer is not None and answer.text is not None
+
+        try:
+            await server.wait_for(moved_or_refused, self.patience, chat_id=chat)
+        except TimeoutError:
+            return False
+        return server.chat_version(chat) > version
+
+    async def _act(self, screen: Screen) -> bool:
+        """Do the next thing the screen asks for; False if it shows nothing to act on."""
+        self.resident._last_press = None
+        data = [b.callback_data or "" for b in screen.buttons]
+        if not data:
+            return False
+        step = step_of(screen)
+        if step is not None and step < self._acked_step:
+            self.regressions.append((step, self._acked_step))
+        if any(d.endswith(":go") for d in data):
+            if f"l:{self.language}" in data:
+                return self._press(f"l:{self.language}", screen)
+            return self._press(f"{step}:go", screen)
+        question = question_on(screen, self.survey, self.language)
+        if question is None or step is None:
+            return False
+        if question.id not in self.plan:
+            self.plan[question.id] = self._decide(question)
+        wanted = self.plan[question.id]
+        if wanted is None:
+            self.answers[question.id] = None
+            return self._press(f"{step}:s", screen)
+        if isinstance(question, MultiQuestion):
+            assert isinstance(wanted, list)
+            for button in screen.buttons:
+                prefix = f"{step}:t:"
+                if not (button.callback_data or "").startswith(prefix):
+                    continue
+                choice = (button.callback_data or "").removeprefix(prefix)
+                if button.text.startswith(CHECKED_MARKS) != (choice in wanted):
+                    return self._press(button.callback_data or "", screen)
+            self.answers[question.id] = list(wanted)
+            return self._press(f"{step}:d", screen)
+        self.answers[question.id] = wanted
+        if isinstance(question, ChoiceQuestion):
+            return self._press(f"{step}:c:{wanted}", screen)
+        self.actions += 1
+        self.server.send_text(self.resident.user, str(wanted))
+        return True
+
+    def _press(self, data: str, screen: Screen) -> bool:
+        self.actions += 1
+        try:
+            self.resident._last_press = self.server.press(
+                self.resident.user, screen.message_id, data
+            )
+        except ValueError:  # the message went away meanwhile
+            return False
+        return True
+
+    def _decide(self, question: Question) -> object:
+        rng = self.rng
+        if question.optional and rng.random() < self.skip_rate:
+            return None
+        if isinstance(question, MultiQuestion):
+            choices = list(question.active_choices)
+            normal = [c for c in choices if not c.exclusive]
+            if rng.random() < 0.15 and len(normal) < len(choices):
+                return [rng.choice([c for c in choices if c.exclusive]).id]
+            limit = min(question.max or len(normal), len(normal))
+            picked = {c.id for c in rng.sample(normal, rng.randint(1, limit))}
+            return [c.id for c in choices if c.id in picked]
+        if isinstance(question, ChoiceQuestion):
+            return rng.choice(question.active_choices).id
+        if isinstance(question, NumberQuestion):
+            return rng.randint(question.min, question.max)
+        assert isinstance(question, TextQuestion)
+        return rng.choice(TEXTS)
+
+
+def make_takers(
+    server: FakeBotApi,
+    survey: Survey,
+    count: int,
+    seed: int,
+    *,
+    patience: float = 3.0,
+    think: tuple[float, float] = (0.0, 0.0),
+    first_id: int = 700_000_000,
+) -> list[PatientTaker]:
+    """`count` residents with distinct ids, half in Swedish and half in English."""
+    rng = random.Random(seed)
+    ids = rng.sample(range(first_id, first_id + 99_999_999), count)
+    takers = []
+    for i, user_id in enumerate(ids):
+        language = ("sv", "en")[i % 2]
+        user = User(user_id, f"Resident{i}", username=f"resident_{i}", language_code=language)
+        taker = PatientTaker(
+            server,
+            Resident(server, user),
+            survey,
+            language,
+            random.Random(rng.getrandbits(64)),
+            patience=patience,
+            think=think,
+        )
+        takers.append(taker)
+    return takers
+
+
+async def run_all(
+    takers: Sequence[PatientTaker], timeout: float = 55.0, concurrency: int = 50  # noqa: ASYNC109
+) -> None:
+    """Every taker answers the survey, `concurrency` at a time, within `timeout` overall."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(taker: PatientTaker) -> None:
+        async with gate:
+            await taker.answer_all(timeout)
+
+    await asyncio.wait_for(asyncio.gather(*(one(x) for x in takers)), timeout + 5)
+
+
+# ------------------------------------------------------------------ checks
+def stored_form(survey: Survey, language: str, answers: dict[str, object]) -> str:
+    """What the store should hold for these answers, as canonical JSON."""
+    out: dict[str, object] = {}
+    for question_id, value in answers.items():
+        question = survey.question(question_id)
+        assert question is not None
+        if isinstance(question, TextQuestion):
+            out[question_id] = None if value is None else "*"
+        else:
+            out[question_id] = value
+    return json.dumps({"language": language, "answers": out}, sort_keys=True)
+
+
+def response_form(response: Response) -> str:
+    return json.dumps(
+        {"language": response.language, "answers": dict(response.answers)}, sort_keys=True
+    )
+
+
+@dataclass
+class StoreReport:
+    """What the store holds after a run."""
+
+    responses: list[Response]
+    tallies: dict[Cell, int]
+    count: int
+    sessions: int
+    integrity: str
+
+
+async def read_store(database: Path, survey: Survey) -> StoreReport:
+    """Open the store (the bot must be stopped: it holds the lock) and read everything."""
+    store = await SQLiteStore.open(database)
+    try:
+        return StoreReport(
+            responses=await store.responses(survey.id),
+            tallies=await store.tallies(survey.id),
+            count=await store.count_responses(survey.id),
+            sessions=await store.count_sessions(survey.id),
+            integrity=await store.integrity_check(),
+        )
+    finally:
+        await store.close()
+
+
+def recount(survey: Survey, responses: Iterable[Response]) -> dict[Cell, int]:
+    """The tallies computed again from the stored responses."""
+    counts: Counter[Cell] = Counter()
+    for response in responses:
+        counts.update(tally_cells(survey, dict(response.answers)))
+    return dict(counts)
+
+
+def assert_store_matches(
+    report: StoreReport, survey: Survey, takers: Sequence[PatientTaker]
+) -> None:
+    """Exactly one response per resident, each equal to what the resident answered; tallies
+    equal a recount of the responses (so no partial response is counted); the file is sound."""
+    assert report.integrity == "ok", report.integrity
+    expected = sorted(stored_form(survey, x.language, x.answers) for x in takers)
+    stored = sorted(response_form(r) for r in report.responses)
+    assert len(stored) == len(takers), (len(stored), len(takers))
+    assert report.count == len(takers)
+    missing = Counter(expected) - Counter(stored)
+    extra = Counter(stored) - Counter(expected)
+    assert not missing and not extra, f"missing {list(missing)[:3]}, unexpected {list(extra)[:3]}"
+    assert all(r.survey_version == survey.version for r in report.responses)
+    assert report.tallies == recount(survey, report.responses)
+    assert report.sessions == 0, "a finished resident's session was left behind"
+
+
+def unexpected_rejections(
+    server: FakeBotApi, allowed: Sequence[str] = ()
+) -> list[Rejection]:
+    """Calls Telegram would have refused, other than those whose description is `allowed`."""
+    return [r for r in server.rejections if not any(a in r.description for a in allowed)]
+
+
+def assert_clean_log(log: str, user_ids: Iterable[int], *, max_lines: int | None = None) -> None:
+    """No traceback, no resident id (any 5+ digit run is suspicious), and few lines."""
+    assert "Traceback" not in log, log[-3000:]
+    for user_id in user_ids:
+        assert str(user_id) not in log, "a resident's id is in the log"
+    if max_lines is not None:
+        lines = [line for line in log.splitlines() if line.strip()]
+        assert len(lines) <= max_lines, "\n".join(lines[-40:])
+
+
+async def within(awaitable: Awaitable[object], seconds: float) -> None:
+    """Await with a deadline (asyncio.wait_for without the noise)."""
+    await asyncio.wait_for(awaitable, seconds)  # type: ignore[arg-type]
+
+
+Check = Callable[[], bool]
