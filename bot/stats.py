@@ -374,6 +374,14 @@ class _Audit:
         #: (parts, total) with parts that cannot be negative: a zero total makes each part zero.
         self.sums = [(r.plus, r.minus[0]) for r in model.relations if len(r.minus) == 1]
         self.sums += [(g.members, g.total) for g in model.groups]
+        additive = {(frozenset(p), t) for p, t in self.sums[: len(self.sums) - len(model.groups)]}
+        #: Groups whose counts do not add up to their total (multi questions): each resident
+        #: chose at least one, so the total is known to equal the one count not known zero.
+        self.overlapping = [
+            (g.members, g.total)
+            for g in model.groups
+            if g.members and (frozenset(g.members), g.total) not in additive
+        ]
         #: Quantities that appear together in a relation or a group.
         self.links = [set(row) for row in self.rows] + [{*p, t} for p, t in self.sums]
         self.links_of: dict[Quantity, list[int]] = {}
@@ -505,7 +513,13 @@ class _Audit:
         """Unknown quantities a reader can compute exactly from the shown ones."""
         unknown = [q for q in self.values if self.unknown(q)]
         index = {q: i for i, q in enumerate(unknown)}
-        restricted = [{index[q]: c for q, c in row.items() if q in index} for row in self.rows]
+        rows = list(self.rows)
+        for members, total in self.overlapping:
+            left = [m for m in members if m in self.zero or self.values[m] or self.unknown(m)]
+            left = [m for m in left if m not in self.zero]
+            if len(left) == 1:
+                rows.append({total: 1, left[0]: -1})
+        restricted = [{index[q]: c for q, c in row.items() if q in index} for row in rows]
         free = _kernel_support([row for row in restricted if row], len(unknown))
         return {q for i, q in enumerate(unknown) if i not in free}
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import cached_property
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -217,9 +219,16 @@ class Survey(_Frozen):
             return False
         return not (self.closes is not None and now >= self.closes)
 
-    @property
+    @cached_property
     def version(self) -> str:
+        """`survey_version(self)`, computed once (the model is frozen)."""
         return survey_version(self)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Survey:
+        """A copy; the cached version is recomputed for it."""
+        copy = super().model_copy(update=update, deep=deep)
+        copy.__dict__.pop("version", None)
+        return copy
 
 
 def as_zoned(value: object, *, end_of_day: bool) -> object:

@@ -166,12 +166,12 @@ def describe(value: object) -> str:
 def _at(data: object, loc: Loc) -> object:
     """The plain value at `loc`, or `_ABSENT`."""
     for part in loc:
-        found = isinstance(data, dict) and part in data
-        if not found and not (isinstance(data, list) and isinstance(part, int)):
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+            continue
+        if not (isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)):
             return _ABSENT
-        if not found and not 0 <= int(part) < len(data):  # type: ignore[arg-type]
-            return _ABSENT
-        data = data[part]  # type: ignore[index]
+        data = data[part]
     return data
 
 

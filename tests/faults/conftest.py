@@ -134,6 +134,9 @@ class PatientTaker:
     async def answer_all(self, timeout: float = 55.0) -> dict[str, object]:  # noqa: ASYNC109
         """Answer until the thank-you (or "already answered") shows; returns the answers."""
         deadline = time.monotonic() + timeout
+        version = self.server.chat_version(self.chat_id)
+        self._send_start()  # opening the bot: not a nudge
+        await self._wait(version)
         screen = self.resident.current()
         for _ in range(400):
             if self.is_finished():
@@ -160,8 +163,12 @@ class PatientTaker:
     async def _nudge(self) -> None:
         self.nudges += 1
         version = self.server.chat_version(self.chat_id)
-        self.resident.server.send_command(self.resident.user, "/start")
+        self._send_start()
         await self._wait(version)
+
+    def _send_start(self) -> None:
+        self.resident._last_press = None
+        self.server.send_command(self.resident.user, "/start")
 
     async def _wait(self, version: int) -> bool:
         """Whether the chat changed since `version` within `patience` (False on a toast)."""

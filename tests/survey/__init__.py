@@ -1,0 +1,1 @@
+"""Tests of the survey definition: loading, checks, version, the shipped survey."""

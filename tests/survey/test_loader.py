@@ -298,6 +298,11 @@ CASES = [
         7, 9, "closes", "expected a date", "2026-12-31",
     ),
     Case(
+        "impossible date",
+        head_with("closes: 2026-02-30"),
+        7, 9, "", "invalid value: day is out of range", "YYYY-MM-DD",
+    ),
+    Case(
         "question not a mapping",
         VALID + "  - age\n",
         14, 5, "questions[1]", "expected a question", "'key: value'",

@@ -77,7 +77,7 @@ def surveys(draw: st.DrawFn) -> Doc:
         elif kind == "text" and draw(st.booleans()):
             question["max_length"] = draw(st.integers(1, 3800))
         earlier = [q for q in questions if "choices" in q]
-        if earlier and draw(st.booleans()):
+        if len(earlier) > 0 and draw(st.booleans()):
             target = draw(st.sampled_from(earlier))
             options = [c["id"] for c in target["choices"]]
             wanted = draw(st.lists(st.sampled_from(options), min_size=1, max_size=3, unique=True))
@@ -223,7 +223,7 @@ def change_condition(doc: Doc, data: st.DataObject) -> None:
     possible = [
         (i, t) for i, t in enumerate(questions) if "choices" in t and i < len(questions) - 1
     ]
-    if not conditioned or (possible and data.draw(st.booleans())):
+    if not conditioned or (len(possible) > 0 and data.draw(st.booleans())):
         index, target = data.draw(st.sampled_from(possible))
         question = data.draw(st.sampled_from(questions[index + 1 :]))
         choice = data.draw(st.sampled_from(target["choices"]))["id"]
@@ -237,7 +237,7 @@ def change_condition(doc: Doc, data: st.DataObject) -> None:
     wanted = question["show_if"][target_id]
     target = next(q for q in questions if q["id"] == target_id)
     missing = [c["id"] for c in target["choices"] if c["id"] not in wanted]
-    if missing and data.draw(st.booleans()):
+    if len(missing) > 0 and data.draw(st.booleans()):
         wanted.append(data.draw(st.sampled_from(missing)))
     elif len(wanted) > 1:
         wanted.remove(data.draw(st.sampled_from(wanted)))
@@ -354,3 +354,15 @@ def test_defaults_written_out_operational_fields_and_condition_order_keep_the_ve
 
     assert Survey.model_validate(spelled_out).version == Survey.model_validate(base).version
     assert len(Survey.model_validate(base).version) == 12
+
+
+def test_the_cached_version_follows_a_changed_copy() -> None:
+    from pathlib import Path
+
+    from bot.survey import survey_version
+    from bot.survey_loader import load_survey
+
+    survey = load_survey(Path(__file__).resolve().parents[2] / "surveys" / "questions.yaml")
+    shorter = survey.model_copy(update={"questions": survey.questions[:3]})
+    assert survey.version == survey_version(survey)
+    assert shorter.version == survey_version(shorter) != survey.version

@@ -1,0 +1,73 @@
+"""`python -m benchmarks.launch [options]`: `survey-bot run` (`bot.cli`) with experimental
+changes applied in this process only, to measure them before anyone changes the bot.
+
+- `--overall-rate N`: the overall flood limit (sends/s) the runner passes to `BotOptions`; the
+  shipped runner always uses 30 (Telegram's limit), there is no setting for it yet;
+- `--request aiohttp`: `benchmarks.aiohttp_request.AiohttpRequest` instead of PTB's
+  `HTTPXRequest` (for both the API requests and getUpdates);
+- `--cache-version`: `Survey.version` computed once per survey object instead of hashing the
+  whole survey on every call (the engine asks for it on every step);
+- `--profile FILE`: cProfile of the main thread, written to FILE when the bot stops.
+
+Without options it is exactly `python -m bot.cli run`. Settings come from SURVEYBOT_* as usual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import functools
+from collections.abc import Sequence
+
+
+def cache_survey_version() -> None:
+    """Make `Survey.version` compute its hash once per survey object (a survey is frozen)."""
+    from bot import survey
+
+    computed: dict[int, tuple[object, str]] = {}
+
+    def version(self: survey.Survey) -> str:
+        hit = computed.get(id(self))
+        if hit is None or hit[0] is not self:
+            hit = (self, survey.survey_version(self))
+            computed[id(self)] = hit
+        return hit[1]
+
+    survey.Survey.version = property(version)  # type: ignore[assignment,method-assign]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Apply the chosen changes, then run the bot like `survey-bot run`."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.launch")
+    parser.add_argument("--overall-rate", type=float, default=None)
+    parser.add_argument("--request", choices=("httpx", "aiohttp"), default="httpx")
+    parser.add_argument("--cache-version", action="store_true")
+    parser.add_argument("--profile", default=None, metavar="FILE")
+    args = parser.parse_args(argv)
+
+    import bot.app
+    import bot.runner
+    from bot.cli import main as cli_main
+
+    if args.overall_rate is not None:
+        options = functools.partial(bot.runner.BotOptions, overall_rate=args.overall_rate)
+        bot.runner.BotOptions = options  # type: ignore[misc]
+    if args.request == "aiohttp":
+        from benchmarks.aiohttp_request import AiohttpRequest
+
+        bot.app.HTTPXRequest = AiohttpRequest  # type: ignore[misc]
+    if args.cache_version:
+        cache_survey_version()
+    if args.profile is None:
+        return cli_main(["run"])
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        return cli_main(["run"])
+    finally:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,104 @@
+"""Many residents at once, interleaved, with duplicate deliveries and a 429 storm."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from pathlib import Path
+
+from bot.survey import Survey
+from tests.e2e.driver import SurveyTaker
+from tests.e2e.harness import running_bot
+from tests.fakes.bot_api import FakeBotApi, User
+from tests.fakes.residents import Resident
+
+
+def _canonical(answers: dict[str, object]) -> str:
+    return json.dumps(answers, sort_keys=True)
+
+
+def _expected(survey: Survey, answers: dict[str, object]) -> dict[str, object]:
+    """What the store keeps of the answers a resident gave (free text kept apart)."""
+    kept: dict[str, object] = {}
+    for question_id, value in answers.items():
+        question = survey.question(question_id)
+        assert question is not None
+        kept[question_id] = "*" if question.kind == "text" and value else value
+    return kept
+
+
+async def _run_residents(
+    server: FakeBotApi, survey: Survey, count: int, seed: int
+) -> list[dict[str, object]]:
+    rng = random.Random(seed)
+    takers = [
+        SurveyTaker(
+            server,
+            Resident(
+                server, User(800_000_000 + i, f"R{i}", language_code=rng.choice(["sv", "en"]))
+            ),
+            survey,
+            rng.choice(["sv", "en"]),
+            random.Random(seed * 1000 + i),
+        )
+        for i in range(count)
+    ]
+    return list(await asyncio.gather(*(t.answer_all() for t in takers)))
+
+
+async def test_fifty_residents_answering_at_random_all_finish_with_exact_answers(
+    server: FakeBotApi, survey: Survey, tmp_path: Path
+) -> None:
+    async with running_bot(
+        server, survey, tmp_path / "s.db", concurrency=16, overall_rate=1000
+    ) as bot:
+        given = await _run_residents(server, survey, 50, seed=7)
+        responses = await bot.service.store.responses(survey.id)
+    assert len(responses) == 50
+    stored = sorted((dict(r.answers) for r in responses), key=_canonical)
+    expected = sorted((_expected(survey, a) for a in given), key=_canonical)
+    assert stored == expected
+    assert server.rejections == []
+
+
+async def test_two_residents_interleaved_do_not_mix(
+    server: FakeBotApi, survey: Survey, tmp_path: Path
+) -> None:
+    async with running_bot(server, survey, tmp_path / "s.db") as bot:
+        given = await _run_residents(server, survey, 2, seed=3)
+        responses = await bot.service.store.responses(survey.id)
+    assert sorted((dict(r.answers) for r in responses), key=_canonical) == sorted(
+        (_expected(survey, a) for a in given), key=_canonical
+    )
+
+
+async def test_duplicate_deliveries_are_processed_once(
+    server: FakeBotApi, survey: Survey, tmp_path: Path
+) -> None:
+    server.faults.duplicate_next_updates(40)
+    async with running_bot(server, survey, tmp_path / "s.db") as bot:
+        given = await _run_residents(server, survey, 3, seed=11)
+        responses = await bot.service.store.responses(survey.id)
+    assert len(responses) == 3
+    assert sorted((dict(r.answers) for r in responses), key=_canonical) == sorted(
+        (_expected(survey, a) for a in given), key=_canonical
+    )
+
+
+async def test_a_429_storm_is_waited_out_and_nothing_is_lost(
+    server: FakeBotApi, survey: Survey, tmp_path: Path
+) -> None:
+    async with running_bot(server, survey, tmp_path / "s.db") as bot:
+        server.faults.rate_limit_next(6, retry_after=1)
+        given = await _run_residents(server, survey, 3, seed=5)
+        responses = await bot.service.store.responses(survey.id)
+    limited = [c for c in server.calls if c.status == 429]
+    assert len(limited) == 6
+    first = limited[0].time
+    during = [c for c in server.calls if first < c.time < first + 1.0 and c.method != "getUpdates"]
+    assert during == [], "no send while Telegram asked the bot to wait"
+    assert len(responses) == 3
+    assert sorted((dict(r.answers) for r in responses), key=_canonical) == sorted(
+        (_expected(survey, a) for a in given), key=_canonical
+    )
