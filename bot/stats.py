@@ -408,19 +408,25 @@ class _Audit:
             exposed = sorted(q for q in self.determined() if self.protected(q))
             added = [c for q in exposed if (c := self.complement_near(q)) is not None]
             if not added:
-                # Nothing left to hide near them: exposed only through facts a reader knows
-                # anyway (a zero total), or nothing was exposed.
-                return frozenset(self.suppressed)
+                # Nothing left to hide near them (or nothing exposed). A hidden count that the
+                # shown zeros make zero is shown as 0: that tells nobody anything new.
+                obvious = self.known_zeros(shown_only=True)
+                return frozenset(self.suppressed - obvious)
             self.suppressed.update(added)
 
-    def known_zeros(self) -> set[Quantity]:
+    def known_zeros(self, *, shown_only: bool = False) -> set[Quantity]:
         """Counts a reader knows are zero without being shown them: the parts of a known zero
         total (nobody chose c, so nobody in any group did), and a total whose parts are all
-        known zeros (a multi answer has at least one choice). Public, so not protectable."""
+        known zeros (a multi answer has at least one choice). Public, so not protectable.
+        With `shown_only`, only what follows from shown zeros (not from derived ones)."""
         zero: set[Quantity] = set()
 
         def known(q: Quantity) -> bool:
-            return q in zero or (self.values[q] == 0 and not self.unknown(q))
+            if q in zero or self.values[q]:
+                return q in zero
+            if shown_only:
+                return q in self.model.shown and q not in self.suppressed
+            return not self.unknown(q)
 
         grew = True
         while grew:
