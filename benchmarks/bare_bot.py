@@ -43,7 +43,7 @@ from bot.engine import (
     advance,
 )
 from bot.render import Screen, render
-from bot.survey import MultiQuestion, SingleQuestion, ScaleQuestion, Survey
+from bot.survey import MultiQuestion, ScaleQuestion, SingleQuestion, Survey
 from bot.survey_loader import load_survey
 
 Shown = tuple[str, InlineKeyboardMarkup | None]

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from benchmarks.botproc import BotProcess, bot_env
 from benchmarks.procstat import CpuMark, memory
-from benchmarks.residents import PressLog, Presser, order_violations
+from benchmarks.residents import Presser, PressLog, order_violations
 from tests.fakes.bot_api import FakeBotApi
 
 FIRST_USER_ID = 700_000_000
@@ -104,7 +104,9 @@ async def load_run(
 
             async def resident(i: int) -> None:
                 async with places:
-                    presser = Presser(server, FIRST_USER_ID + i, random.Random(seed * 7919 + i), log)
+                    presser = Presser(
+                        server, FIRST_USER_ID + i, random.Random(seed * 7919 + i), log
+                    )
                     try:
                         await presser.start()
                     except TimeoutError:
@@ -213,7 +215,9 @@ async def latency_run(
             await asyncio.gather(*pending, return_exceptions=True)
             await server.wait_idle(quiet_for=0.2, timeout=30)
             lo, hi = began + warmup, began + warmup + window
-            inside = [lat for lat, t in zip(log.latencies, log.done_at, strict=True) if lo <= t < hi]
+            inside = [
+                lat for lat, t in zip(log.latencies, log.done_at, strict=True) if lo <= t < hi
+            ]
             checked, violations = order_violations(server, log)
         return LatencyResult(
             label=label,

@@ -7,7 +7,12 @@ changes applied in this process only, to measure them before anyone changes the 
   `HTTPXRequest` (for both the API requests and getUpdates);
 - `--cache-version`: `Survey.version` computed once per survey object instead of hashing the
   whole survey on every call (the engine asks for it on every step);
-- `--profile FILE`: cProfile of the main thread, written to FILE when the bot stops.
+- `--no-sniffio-lookup`: `sys.modules["sniffio"] = None`, so httpcore's `import sniffio` (on
+  every lock it sets up, i.e. several times per request) fails at once instead of searching
+  `sys.path` each time; the effect of installing `sniffio`, which httpcore uses but no longer
+  gets as a dependency (anyio >= 4.? dropped it);
+- `--profile FILE`: cProfile of the main thread's CPU time (`time.thread_time`, so waiting
+  in epoll does not count), written to FILE when the bot stops.
 
 Without options it is exactly `python -m bot.cli run`. Settings come from SURVEYBOT_* as usual.
 """
@@ -17,6 +22,8 @@ from __future__ import annotations
 import argparse
 import cProfile
 import functools
+import sys
+import time
 from collections.abc import Sequence
 
 
@@ -42,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--overall-rate", type=float, default=None)
     parser.add_argument("--request", choices=("httpx", "aiohttp"), default="httpx")
     parser.add_argument("--cache-version", action="store_true")
+    parser.add_argument("--no-sniffio-lookup", action="store_true")
     parser.add_argument("--profile", default=None, metavar="FILE")
     args = parser.parse_args(argv)
 
@@ -58,9 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         bot.app.HTTPXRequest = AiohttpRequest  # type: ignore[misc]
     if args.cache_version:
         cache_survey_version()
+    if args.no_sniffio_lookup:
+        sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
     if args.profile is None:
         return cli_main(["run"])
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.thread_time)  # CPU of the main thread, not waiting
     profiler.enable()
     try:
         return cli_main(["run"])

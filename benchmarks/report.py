@@ -85,7 +85,6 @@ def summary(figures: Sequence[Figure]) -> str:
     """One closing line: how many figures, how many targets hold."""
     targeted = [f for f in figures if f.holds is not None]
     held = sum(1 for f in targeted if f.holds)
-    return (
-        f"benchmarks: {len(figures)} figures, {held} of {len(targeted)} targets hold"
-        + ("" if held == len(targeted) else f" ({len(targeted) - held} do not)")
+    return f"benchmarks: {len(figures)} figures, {held} of {len(targeted)} targets hold" + (
+        "" if held == len(targeted) else f" ({len(targeted) - held} do not)"
     )

@@ -67,6 +67,7 @@ class Presser:
         self.double_tap = double_tap
         self.timeout = timeout
         self._last_step = -1
+        self._toggled = False
 
     @property
     def chat_id(self) -> int:
@@ -93,11 +94,13 @@ class Presser:
         go = [d for d in data if d.endswith(":go")]
         if go:
             return go[0], None
-        toggles = [b for b in buttons if b.callback_data and ":t:" in b.callback_data]
+        toggles = [d for d in data if ":t:" in d]
         if toggles:
-            if any(b.text.startswith("✅") for b in toggles):
+            # One toggle, then Done (whatever marks the bot draws on chosen buttons).
+            self._toggled = not self._toggled
+            if not self._toggled:
                 return next(d for d in data if d.endswith(":d")), None
-            return self.rng.choice(toggles).callback_data or "", None
+            return self.rng.choice(toggles), None
         choices = [d for d in data if ":c:" in d]
         if choices:
             first = self.rng.choice(choices)

@@ -18,7 +18,7 @@ import logging
 import signal
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -40,6 +40,8 @@ from bot.flood import FloodLimiter
 from bot.handlers import ResidentHandlers
 from bot.ordering import PerResidentProcessor
 from bot.service import SurveyService
+from bot.staff import StaffService
+from bot.staff_handlers import StaffHandlers, staff_handlers
 from bot.texts import COMMANDS, t
 
 log = logging.getLogger(__name__)
@@ -62,8 +64,9 @@ class BotOptions:
     per_chat_rate: float = 1
     #: Overall sends per second (Telegram: about 30); 0 turns every flood limit off.
     overall_rate: float = 30
-    #: Extra handlers to register first (e.g. staff commands), as (handler, group) pairs.
-    extra_handlers: list[object] = field(default_factory=list)
+    #: Telegram user ids of staff (/stats) and admins (also /export, /reload).
+    staff_ids: frozenset[int] = frozenset()
+    admin_ids: frozenset[int] = frozenset()
 
 
 class _SeenUpdates:
@@ -81,8 +84,10 @@ class _SeenUpdates:
             self._ids.popitem(last=False)
 
 
-def build_application(service: SurveyService, options: BotOptions) -> Application:  # type: ignore[type-arg]
-    """The PTB application with every resident handler registered."""
+def build_application(
+    service: SurveyService, options: BotOptions, staff: StaffService | None = None
+) -> Application:  # type: ignore[type-arg]
+    """The PTB application with every resident (and, given `staff`, staff) handler."""
     base = options.api_base_url.rstrip("/")
     pool = options.concurrency + 8
     builder = (
@@ -103,9 +108,14 @@ def build_application(service: SurveyService, options: BotOptions) -> Applicatio
         builder = builder.rate_limiter(limiter)
     application = builder.build()
     application.add_handler(TypeHandler(Update, _SeenUpdates()), group=-1)
-    for handler in options.extra_handlers:
-        application.add_handler(handler)  # type: ignore[arg-type]
-    register_resident_handlers(application, ResidentHandlers(service))
+    residents = ResidentHandlers(service)
+    if staff is not None:
+        handlers = StaffHandlers(
+            staff, residents, staff_ids=options.staff_ids, admin_ids=options.admin_ids
+        )
+        for handler in staff_handlers(handlers):
+            application.add_handler(handler)
+    register_resident_handlers(application, residents)
     application.add_error_handler(_on_error)
     return application
 

@@ -10,8 +10,9 @@ import asyncio
 import logging
 
 from bot.app import BotOptions, build_application, run_until_stopped
-from bot.cli import open_service
+from bot.cli import now, open_service
 from bot.config import Settings
+from bot.staff import StaffService
 from bot.survey import Survey
 
 log = logging.getLogger(__name__)
@@ -21,14 +22,23 @@ PURGE_EVERY_SECONDS = 3600
 async def serve(settings: Settings, survey: Survey, token: str) -> None:
     """Run the bot until SIGTERM/SIGINT."""
     service = await open_service(settings, survey)
+    staff = StaffService(service, survey_path=settings.survey, clock=now)
     options = BotOptions(
+        staff_ids=settings.staff,
+        admin_ids=settings.admins,
         token=token,
         api_base_url=settings.api_base_url,
         concurrency=settings.concurrency,
         poll_timeout=settings.poll_timeout,
         per_chat_rate=settings.per_chat_rate,
     )
-    application = build_application(service, options)
+    application = build_application(service, options, staff)
+
+    async def reload() -> None:
+        outcome = await staff.reload()
+        log.info("SIGHUP reload: %s", outcome.summary)
+        for problem in outcome.problems:
+            log.warning("%s", problem)
 
     async def purge_forever() -> None:
         while True:
@@ -39,7 +49,10 @@ async def serve(settings: Settings, survey: Survey, token: str) -> None:
 
     try:
         await run_until_stopped(
-            application, poll_timeout=settings.poll_timeout, background=purge_forever
+            application,
+            poll_timeout=settings.poll_timeout,
+            on_reload=reload,
+            background=purge_forever,
         )
     finally:
         await service.store.close()

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import cached_property
-from datetime import date, datetime, time, timedelta
 from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 

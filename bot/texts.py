@@ -124,6 +124,17 @@ _TEXTS: dict[str, dict[str, str]] = {
     "cmd.language": {"sv": "Byt språk", "en": "Change language"},
     "cmd.cancel": {"sv": "Radera påbörjade svar", "en": "Delete answers in progress"},
     "cmd.restart": {"sv": "Börja om", "en": "Start again"},
+    "stats_one": {"sv": "🔎 En fråga", "en": "🔎 One question"},
+    "stats_all": {"sv": "📋 Alla frågor", "en": "📋 All questions"},
+    "stats_split": {"sv": "🧩 Dela upp efter…", "en": "🧩 Split by…"},
+    "stats_menu": {"sv": "◀️ Till menyn", "en": "◀️ To the menu"},
+    "stats_pick_question": {"sv": "Välj en fråga:", "en": "Choose a question:"},
+    "stats_pick_breakdown": {"sv": "Dela upp efter:", "en": "Split by:"},
+    "reload_ok": {"sv": "Enkäten är omladdad.", "en": "The survey is reloaded."},
+    "reload_refused": {
+        "sv": "Enkäten laddades INTE om; den gamla gäller fortfarande.",
+        "en": "The survey was NOT reloaded; the running one stays as it was.",
+    },
     "unknown_command": {
         "sv": "Det kommandot känner jag inte till. Skicka /help för hjälp.",
         "en": "I don't know that command. Send /help for help.",

@@ -17,6 +17,7 @@ from telegram.ext import Application
 from bot.app import BotOptions, build_application, start_polling, stop_polling
 from bot.privacy import Pseudonyms
 from bot.service import SurveyService
+from bot.staff import StaffService
 from bot.survey import Survey
 from storage import open_store
 from tests.fakes.bot_api import FakeBotApi
@@ -32,6 +33,7 @@ class RunningBot:
 
     application: Application  # type: ignore[type-arg]
     service: SurveyService
+    staff: StaffService
 
 
 @contextlib.asynccontextmanager
@@ -44,7 +46,9 @@ async def running_bot(
     concurrency: int = 8,
     per_chat_rate: float = 50,
     overall_rate: float = 30,
-    extra_handlers: Callable[[SurveyService], list[object]] | None = None,
+    staff_ids: frozenset[int] = frozenset(),
+    admin_ids: frozenset[int] = frozenset(),
+    survey_path: Path | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Start the bot, yield it, stop it cleanly (store closed).
 
@@ -59,13 +63,15 @@ async def running_bot(
         poll_timeout=1,
         per_chat_rate=per_chat_rate,
         overall_rate=overall_rate,
-        extra_handlers=extra_handlers(service) if extra_handlers else [],
+        staff_ids=staff_ids,
+        admin_ids=admin_ids,
     )
-    application = build_application(service, options)
+    staff = StaffService(service, survey_path or Path("surveys/questions.yaml"), clock)
+    application = build_application(service, options, staff)
     try:
         await start_polling(application, poll_timeout=1)
         try:
-            yield RunningBot(application, service)
+            yield RunningBot(application, service, staff)
         finally:
             await stop_polling(application)
     finally:

@@ -112,6 +112,9 @@ class PatientTaker:
     #: /start sent because a step showed no effect.
     nudges: int = 0
     actions: int = 0
+    #: Updates the resident caused: messages (/start, typed answers) and button presses.
+    messages_sent: int = 0
+    presses_sent: int = 0
     #: Screens that showed an earlier step than one already acknowledged: a lost answer.
     regressions: list[tuple[int, int]] = field(default_factory=list)
     finished: bool = False
@@ -168,6 +171,7 @@ class PatientTaker:
 
     def _send_start(self) -> None:
         self.resident._last_press = None
+        self.messages_sent += 1
         self.server.send_command(self.resident.user, "/start")
 
     async def _wait(self, version: int) -> bool:
@@ -223,6 +227,7 @@ class PatientTaker:
         if isinstance(question, ChoiceQuestion):
             return self._press(f"{step}:c:{wanted}", screen)
         self.actions += 1
+        self.messages_sent += 1
         self.server.send_text(self.resident.user, str(wanted))
         return True
 
@@ -234,6 +239,7 @@ class PatientTaker:
             )
         except ValueError:  # the message went away meanwhile
             return False
+        self.presses_sent += 1
         return True
 
     def _decide(self, question: Question) -> object:
@@ -386,11 +392,3 @@ def assert_clean_log(log: str, user_ids: Iterable[int], *, max_lines: int | None
     if max_lines is not None:
         lines = [line for line in log.splitlines() if line.strip()]
         assert len(lines) <= max_lines, "\n".join(lines[-40:])
-
-
-async def within(awaitable: Awaitable[object], seconds: float) -> None:
-    """Await with a deadline (asyncio.wait_for without the noise)."""
-    await asyncio.wait_for(awaitable, seconds)  # type: ignore[arg-type]
-
-
-Check = Callable[[], bool]

@@ -39,6 +39,10 @@ async def test_a_second_bot_on_the_same_database_refuses_and_the_first_keeps_wor
         finally:
             residents.cancel()
         assert first.running, "the first bot stopped"
+        # The second never reached Telegram: one getMe (the first bot's), and the first bot's
+        # long polls were never cut short by a second getUpdates (409 Conflict).
+        assert server.counts["getMe"] == 1
+        assert all(c.status != 409 for c in server.calls_to("getUpdates")[polls_before:])
         assert await first.stop() == 0
 
     assert second.returncode == 2, second.stderr
@@ -46,8 +50,6 @@ async def test_a_second_bot_on_the_same_database_refuses_and_the_first_keeps_wor
     assert len(lines) == 1, second.stderr
     assert lines[0].startswith("survey-bot: another bot is using survey.db"), lines[0]
     assert "Traceback" not in second.stderr + second.stdout
-    # The first bot's long polls were never interrupted by a second getUpdates (409 Conflict).
-    assert all(c.status != 409 for c in server.calls_to("getUpdates")[polls_before:])
     assert "Conflict" not in first.log_text()
 
     assert all(x.finished for x in takers)

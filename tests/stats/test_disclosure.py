@@ -255,24 +255,43 @@ def test_no_hidden_count_can_be_recovered(scenario: tuple[Config, list[int]]) ->
         else:
             assert s.count == Suppressed(k)
 
-    # A small group is hidden whole, zeros too.
+    # A small group is hidden whole, zeros too, unless other shown zeros say it anyway.
     for s in shown:
         if s.name.startswith(("N ", "T ")) and 0 < int(counts @ s.where) < k:
             head, _, group = s.name.partition(" ")[2].partition(" ")
             prefix = f"O {head}=" if s.name.startswith("T ") else f"S {head}="
-            members = [m for m in shown if m.name.startswith(prefix) and m.name.endswith(group)]
-            assert all(isinstance(m.count, Suppressed) for m in members), s.name
+            for m in shown:
+                if m.name.startswith(prefix) and m.name.endswith(group):
+                    assert isinstance(m.count, Suppressed) or _zero_anyway(m, shown), m.name
 
-    # (b) no hidden count is pinned by the published ones.
-    attacker = Attacker(space, world(scenario[0])[2], shown)
+    # (b) no hidden count is pinned by the published ones: adding and subtracting (any hidden
+    # count), or also reasoning from zeros (any count that is hidden for its own sake).
+    plain = Attacker(space, np.zeros((0, len(space.profiles))), shown)
+    clever = Attacker(space, world(scenario[0])[2], shown)
+    truth = {s.name: int(counts @ s.where) for s in shown}
     for s in shown:
         if isinstance(s.count, Suppressed):
-            assert not attacker.recoverable(s.where), s.name
+            assert not plain.recoverable(s.where) or _zero_anyway(s, shown), s.name
+            if _sensitive(s.name, truth, k):
+                assert not clever.recoverable(s.where), s.name
     for name, total, members in hidden_groups(space):
         size = int(counts @ total)
         for member_name, where in [(name, total), *members]:
             if 0 < int(counts @ where) < k or 0 < size < k:
-                assert not attacker.recoverable(where), member_name
+                obvious = _zero_anyway(Shown(member_name, 0, where), shown)
+                assert not plain.recoverable(where) or obvious, member_name
+                assert not clever.recoverable(where), member_name
+
+
+def _sensitive(name: str, truth: dict[str, int], k: int) -> bool:
+    """A count of 1..k-1, or any count about a group of 1..k-1 residents."""
+    groups = [name]
+    if name.startswith("O "):
+        groups.append("T " + name[2:].split("=")[0])
+    elif name.startswith("S "):
+        (q, c), (b, g) = (part.split("=") for part in name[2:].split(" "))
+        groups += [f"N {q} {b}={g}", f"N {b} {q}={c}"]
+    return any(0 < truth.get(group, 0) < k for group in groups)
 
 
 @settings(max_examples=80, deadline=None)
@@ -298,6 +317,13 @@ def test_every_line_hides_none_or_at_least_two(scenario: tuple[Config, list[int]
             for j in range(len(table.column_totals)):
                 _check_line([*(row[j] for row in table.cells), table.column_totals[j]])
             _check_line([*table.row_totals, table.total])
+
+
+def _zero_anyway(member: Shown, shown: list[Shown]) -> bool:
+    """Whether a shown count is a zero that other shown zeros imply (nobody at all)."""
+    zeros = [s.where for s in shown if s.count == 0 and s.name != member.name]
+    covered = np.any(zeros, axis=0) if zeros else np.zeros_like(member.where)
+    return member.count == 0 and not np.any(member.where & ~covered)
 
 
 def _check_line(line: list[PublishedCount]) -> None:
@@ -340,9 +366,12 @@ def test_a_small_group_is_hidden_whole_and_big_groups_show_zeros() -> None:
     assert table.column_totals == (13, 10, 12)
     by_age = stats.split_table(survey, snapshot, "feel", "age", "en")
     assert by_age.column_totals[1] == Suppressed(5)  # three "old" residents
-    assert all(isinstance(row[1], Suppressed) for row in by_age.cells)  # their zeros too
-    # ... and so their counts cannot be had as "all" minus "young": young is hidden as well.
-    assert all(isinstance(row[0], Suppressed) for row in by_age.cells if row[0] != 0)
+    # Their counts are hidden, zeros too ("unsure": none of them) ...
+    assert isinstance(by_age.cells[0][1], Suppressed) and isinstance(by_age.cells[1][1], Suppressed)
+    # ... except where nobody at all chose it: that is no secret about them.
+    assert by_age.row_totals[2] == 0 and by_age.cells[2] == (0, 0)
+    # ... and "all" minus "young" would give them away: young is hidden as well.
+    assert isinstance(by_age.cells[0][0], Suppressed) and isinstance(by_age.cells[1][0], Suppressed)
     assert by_age.column_totals[0] == Suppressed(5)
 
 

@@ -1,0 +1,106 @@
+"""An experimental `SQLiteStore` whose transactions each take ONE trip to aiosqlite's thread.
+
+`storage.sqlite.SQLiteStore` sends every statement of a transaction to aiosqlite's worker thread
+separately (BEGIN IMMEDIATE, each statement, each cursor close, COMMIT): a step's one-statement
+write costs four thread round trips, a completion about a dozen. Here the same SQL runs as one
+function in that thread (`aiosqlite.Connection._execute`), so the rows written, the transaction
+boundaries and the durability are exactly the store's; only the trips differ.
+Used by `benchmarks.store_bench` to measure the change before anyone makes it in `storage/`.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import TypeVar
+
+from storage.base import Cell, Response, check_cells
+from storage.sqlite import SQLiteStore
+
+T = TypeVar("T")
+_SAVE = (
+    "INSERT INTO sessions (key, survey_id, state, day) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET "
+    "survey_id = excluded.survey_id, state = excluded.state, day = excluded.day"
+)
+_CELLS = (
+    "INSERT INTO tallies (survey_id, question, choice, by_question, by_choice, count) "
+    "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT DO UPDATE SET count = count + 1"
+)
+_COUNTS = (
+    "INSERT INTO survey_counts (survey_id, responses, first_day, last_day) "
+    "VALUES (?1, 1, ?2, ?2) ON CONFLICT (survey_id) DO UPDATE SET "
+    "responses = responses + 1, "
+    "first_day = min(coalesce(first_day, excluded.first_day), excluded.first_day), "
+    "last_day = max(coalesce(last_day, excluded.last_day), excluded.last_day)"
+)
+
+
+class OneTripStore(SQLiteStore):
+    """`SQLiteStore` with one thread round trip per transaction (writes shown here)."""
+
+    async def _one_trip(self, body: Callable[[sqlite3.Connection], T]) -> T:
+        db = self._db
+
+        def transaction() -> T:
+            conn = db._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = body(conn)
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+            return result
+
+        async with self._serial:
+            return await db._execute(transaction)  # type: ignore[no-any-return]
+
+    async def save_session(self, key: bytes, survey_id: str, state: str, day: date) -> None:
+        params = (key, survey_id, state, day.isoformat())
+        await self._one_trip(lambda conn: conn.execute(_SAVE, params).close())
+
+    async def complete(
+        self, *, session_key: bytes, marker: bytes, response: Response, cells: Sequence[Cell]
+    ) -> bool:
+        check_cells(cells)
+        day = response.day.isoformat()
+        answers = json.dumps(dict(response.answers), ensure_ascii=False, sort_keys=True)
+        row = (
+            secrets.token_bytes(16),
+            response.survey_id,
+            response.survey_version,
+            day,
+            response.language,
+            answers,
+        )
+        texts = [
+            (secrets.token_bytes(16), response.survey_id, question, text)
+            for question, text in response.free_texts.items()
+        ]
+        sid = response.survey_id
+        counters = [(sid, c.question, c.choice, c.by_question, c.by_choice) for c in cells]
+
+        def body(conn: sqlite3.Connection) -> bool:
+            found = conn.execute("SELECT 1 FROM markers WHERE marker = ?", (marker,)).fetchone()
+            if found is None:
+                conn.execute("INSERT INTO markers (marker) VALUES (?)", (marker,))
+                conn.execute(
+                    "INSERT INTO responses (id, survey_id, survey_version, day, language, "
+                    "answers) VALUES (?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+                conn.executemany(
+                    "INSERT INTO free_texts (id, survey_id, question_id, text) "
+                    "VALUES (?, ?, ?, ?)",
+                    texts,
+                )
+                conn.execute(_COUNTS, (sid, day))
+                conn.executemany(_CELLS, counters)
+            conn.execute("DELETE FROM sessions WHERE key = ?", (session_key,))
+            return found is None
+
+        return await self._one_trip(body)
