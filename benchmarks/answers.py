@@ -9,11 +9,11 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
+from benchmarks.botproc import SURVEY
 from bot.engine_answers import AnswerValue, is_visible
 from bot.survey import MultiQuestion, NumberQuestion, Survey, TextQuestion
 from bot.survey_loader import load_survey
 from bot.tallies import tally_cells
-from benchmarks.botproc import SURVEY
 from storage.base import Cell, Response, StoredAnswer
 
 DAY = date(2026, 11, 27)

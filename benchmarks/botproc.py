@@ -94,7 +94,7 @@ class BotProcess:
     async def __aenter__(self) -> BotProcess:
         polls = self.server.counts["getUpdates"]
         with self.log_path.open("wb") as log:
-            self.proc = subprocess.Popen(
+            self.proc = subprocess.Popen(  # noqa: ASYNC220 - starting does not block
                 self.argv, env=self.env, cwd=self.scratch, stdout=log, stderr=subprocess.STDOUT
             )
         deadline = time.monotonic() + self.ready_timeout
@@ -117,7 +117,7 @@ class BotProcess:
             return None if proc is None else proc.returncode
         proc.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        while proc.poll() is None and time.monotonic() < deadline:
+        while proc.poll() is None and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.02)
         if proc.poll() is None:
             proc.kill()

@@ -8,8 +8,12 @@
 - `completions`: `SQLiteStore.complete` (response, tallies, marker and session deletion in one
   transaction) with the cells of random completed surveys;
 - `steps_normal`: the steps with synchronous=NORMAL (the store's other setting);
-- `onetrip_steps`, `onetrip_completions`: the same with `benchmarks.onetrip_store.OneTripStore`
-  (one thread round trip per transaction), an experiment.
+- `onetrip_steps`, `onetrip_completions`: the same with `benchmarks.store_variants.OneTripStore`
+  (one thread round trip per transaction), an experiment;
+- `sameday_steps`: `benchmarks.store_variants.SameDayStore` (the shipped store, but a same-day
+  step rewrites only the `state` column), an experiment;
+- `stateonly_steps`: `benchmarks.store_variants.StateOnlyStore` (one trip, and a same-day step
+  rewrites only the `state` column), an experiment.
 
 What must hold: the process is pinned to one CPU before any thread starts (aiosqlite's threads
 inherit it); the contenders take turns in short slices for the whole time, so a change in the
@@ -35,7 +39,7 @@ from pathlib import Path
 import aiosqlite
 
 from benchmarks.answers import DAY, completed, shipped_survey
-from benchmarks.onetrip_store import OneTripStore
+from benchmarks.store_variants import OneTripStore, SameDayStore, StateOnlyStore
 from bot.engine import Began, Opened, advance
 from storage.sqlite import SQLiteStore, Synchronous
 
@@ -134,6 +138,8 @@ async def measure(seconds: float) -> dict[str, float]:
             await steps("steps_normal", d / "normal.db", state, SQLiteStore, "NORMAL"),
             await steps("onetrip_steps", d / "onetrip.db", state, OneTripStore),
             await completions("onetrip_completions", d / "onetripc.db", OneTripStore),
+            await steps("sameday_steps", d / "sameday.db", state, SameDayStore),
+            await steps("stateonly_steps", d / "stateonly.db", state, StateOnlyStore),
         ]
         try:
             for _ in range(max(1, round(seconds / SLICE))):

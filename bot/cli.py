@@ -80,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     rotate.add_argument("--yes", action="store_true", help="confirm: in-progress answers are lost")
     rotate.set_defaults(func=_rotate)
 
+    from bot.staff_cli import add_staff_commands
+
+    add_staff_commands(sub)
+
     return parser
 
 

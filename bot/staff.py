@@ -143,6 +143,10 @@ class StaffService:
                 )
         return tuple(problems)
 
+    async def close(self) -> None:
+        """Close the store (for the command-line tools)."""
+        await self._residents.store.close()
+
     async def audit(self, role: str, actor_id: int, action: str) -> None:
         """Record a staff or admin action, to the minute."""
         minute = self._clock().astimezone(DEFAULT_ZONE).strftime("%Y-%m-%d %H:%M")

@@ -354,13 +354,18 @@ class _Audit:
         self.values = model.values
         self.sensitive = sensitive_quantities(model, k)
         self.suppressed = {q for q in model.shown if q in self.sensitive}
-        #: Derived quantities a reader does not know (a derived zero outside a small group is
-        #: treated as known: the reader may know that, say, everyone answered).
+        #: Derived quantities a reader does not know: all but the zeros the survey's rules
+        #: make (a question everyone must answer has nobody who skipped it).
+        certain = model.structural_zeros
         self.hidden = {
-            q for q, v in self.values.items() if q not in model.shown and (v or q in self.sensitive)
+            q
+            for q, v in self.values.items()
+            if q not in model.shown and (v or q in self.sensitive or q not in certain)
         }
-        #: Zeros a reader knows without being shown them: parts of a known zero total.
+        #: Zeros a reader knows without being shown them (see `known_zeros`), and those
+        #: computed from shown counts (see `reason`).
         self.zero: set[Quantity] = set()
+        self.derived_zeros: set[Quantity] = set()
         self.rows: list[dict[Quantity, int]] = []
         for relation in model.relations:
             row: dict[Quantity, int] = {}
@@ -402,31 +407,38 @@ class _Audit:
 
     def run(self) -> frozenset[Quantity]:
         while True:
+            self.derived_zeros = set()
             self.zero = self.known_zeros()
             self.propagate()
-            self.zero = self.known_zeros()
-            exposed = sorted(q for q in self.determined() if self.protected(q))
+            determined = self.reason()
+            exposed = sorted(q for q in determined if self.protected(q))
             added = [c for q in exposed if (c := self.complement_near(q)) is not None]
             if not added:
-                # Nothing left to hide near them (or nothing exposed). A hidden count that the
-                # shown zeros make zero is shown as 0: that tells nobody anything new.
-                obvious = self.known_zeros(shown_only=True)
-                return frozenset(self.suppressed - obvious)
+                # Nothing left to hide near them (or nothing exposed). A count that a reader
+                # knows is zero anyway is shown as 0: that tells nobody anything new.
+                return frozenset(self.suppressed - self.zero)
             self.suppressed.update(added)
 
-    def known_zeros(self, *, shown_only: bool = False) -> set[Quantity]:
+    def reason(self) -> set[Quantity]:
+        """What a reader can compute exactly, alternating sums with non-negativity: a count
+        computed to be zero empties every count it contains, which may pin more."""
+        while True:
+            self.zero = self.known_zeros()
+            determined = self.determined()
+            new = {q for q in determined if self.values[q] == 0} - self.derived_zeros
+            if not new:
+                return determined
+            self.derived_zeros |= new
+
+    def known_zeros(self) -> set[Quantity]:
         """Counts a reader knows are zero without being shown them: the parts of a known zero
         total (nobody chose c, so nobody in any group did), and a total whose parts are all
-        known zeros (a multi answer has at least one choice). Public, so not protectable.
-        With `shown_only`, only what follows from shown zeros (not from derived ones)."""
+        known zeros (a multi answer has at least one choice). Public, so not protectable."""
         zero: set[Quantity] = set()
 
         def known(q: Quantity) -> bool:
-            if q in zero or self.values[q]:
-                return q in zero
-            if shown_only:
-                return q in self.model.shown and q not in self.suppressed
-            return not self.unknown(q)
+            hidden = q in self.suppressed or q in self.hidden
+            return q in zero or (self.values[q] == 0 and (not hidden or q in self.derived_zeros))
 
         grew = True
         while grew:

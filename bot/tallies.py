@@ -123,6 +123,10 @@ class TallyModel:
     shown: frozenset[Quantity]
     #: Derived quantities that only count non-answers (not an answer of anyone).
     non_answers: frozenset[Quantity]
+    #: Derived quantities the survey's rules make zero (residents must answer a question
+    #: that is always asked; a follow-up is answered exactly when its condition holds),
+    #: unless answers to an older version say otherwise: a reader knows these.
+    structural_zeros: frozenset[Quantity]
     relations: tuple[Relation, ...]
     groups: tuple[Group, ...]
     #: Breakdown question id -> position, to name a breakdown-by-breakdown count one way.
@@ -152,6 +156,11 @@ def choice_ids(question: Question) -> tuple[str, ...]:
     return tuple(c.id for c in question.choices)
 
 
+def always_answered(question: Question) -> bool:
+    """Whether every resident answers this question (asked of all, cannot be skipped)."""
+    return not question.optional and question.show_if is None and not question.retired
+
+
 def is_additive(question: Question) -> bool:
     """Whether a question's choice counts add up to its answered count (one choice each)."""
     return isinstance(question, SingleQuestion | ScaleQuestion)
@@ -169,6 +178,7 @@ class _ModelBuilder:
         self.values: dict[Quantity, int] = {RESPONSES: snapshot.responses}
         self.shown: set[Quantity] = {RESPONSES}
         self.non_answers: set[Quantity] = set()
+        self.structural_zeros: set[Quantity] = set()
         self.relations: list[Relation] = []
         self.groups: list[Group] = []
         self.breakdowns = survey.breakdown_questions
@@ -183,10 +193,14 @@ class _ModelBuilder:
     def relate(self, plus: Iterable[Quantity], minus: Iterable[Quantity]) -> None:
         self.relations.append(Relation(tuple(plus), tuple(minus)))
 
-    def derive(self, quantity: Quantity, value: int, *, non_answer: bool) -> None:
+    def derive(self, quantity: Quantity, value: int, *, non_answer: bool, certain: bool) -> None:
+        """A quantity never shown; `certain`: zero by the survey's rules (for answers given
+        to this version of it), which every reader knows."""
         self.values[quantity] = value
         if non_answer:
             self.non_answers.add(quantity)
+        if certain:
+            self.structural_zeros.add(quantity)
 
     def build(self) -> TallyModel:
         questions = tallied_questions(self.survey)
@@ -194,7 +208,8 @@ class _ModelBuilder:
             self.show_question(question)
         for question in questions:
             skipped = self.values[RESPONSES] - self.values["T", question.id]
-            self.derive(("M", question.id), skipped, non_answer=True)
+            certain = always_answered(question)
+            self.derive(("M", question.id), skipped, non_answer=True, certain=certain)
         for question in questions:
             self.relate_question(question)
         for question in questions:
@@ -203,6 +218,7 @@ class _ModelBuilder:
             values=dict(self.values),
             shown=frozenset(self.shown),
             non_answers=frozenset(self.non_answers),
+            structural_zeros=frozenset(self.structural_zeros),
             relations=tuple(self.relations),
             groups=tuple(self.groups),
             breakdown_order=self.order,
@@ -240,11 +256,13 @@ class _ModelBuilder:
         groups = (*choice_ids(b), NO_ANSWER)
         sizes = {g: ("N", q.id, b.id, g) for g in groups}
         known = sum(v[sizes[g]] for g in groups[:-1])
-        self.derive(sizes[NO_ANSWER], v["T", q.id] - known, non_answer=False)
+        certain = always_answered(b)
+        self.derive(sizes[NO_ANSWER], v["T", q.id] - known, non_answer=False, certain=certain)
         self.relate(sizes.values(), [("T", q.id)])
         for c in choice_ids(q):
             row = [split(q.id, c, b.id, g) for g in groups]
-            self.derive(row[-1], v["O", q.id, c] - sum(v[s] for s in row[:-1]), non_answer=False)
+            value = v["O", q.id, c] - sum(v[s] for s in row[:-1])
+            self.derive(row[-1], value, non_answer=False, certain=certain)
             self.relate(row, [("O", q.id, c)])
         for g in groups:
             members = tuple(split(q.id, c, b.id, g) for c in choice_ids(q))
@@ -258,11 +276,14 @@ class _ModelBuilder:
             name = split(b.id, g, q.id, NO_ANSWER) if q.id in self.order else None
             gap = name or ("M", q.id, b.id, g)
             if name is None:
-                self.derive(gap, v["O", b.id, g] - v[sizes[g]], non_answer=True)
+                value = v["O", b.id, g] - v[sizes[g]]
+                self.derive(gap, value, non_answer=True, certain=always_answered(q))
             self.relate([sizes[g], gap], [("O", b.id, g)])
             missing.append(gap)
         neither = ("M", *sorted((q.id, b.id)))
-        self.derive(neither, v["M", b.id] - v[sizes[NO_ANSWER]], non_answer=True)
+        value = v["M", b.id] - v[sizes[NO_ANSWER]]
+        either = always_answered(q) or always_answered(b)
+        self.derive(neither, value, non_answer=True, certain=either)
         self.relate([sizes[NO_ANSWER], neither], [("M", b.id)])
         self.relate([*missing, neither], [("M", q.id)])
 
@@ -280,7 +301,8 @@ class _ModelBuilder:
         v, split = self.values, self.split
         shown = [("O", parent.id, a) for a in wanted]
         gap = ("X", q.id)
-        self.derive(gap, sum(v[s] for s in shown) - v["T", q.id], non_answer=True)
+        value = sum(v[s] for s in shown) - v["T", q.id]
+        self.derive(gap, value, non_answer=True, certain=not q.optional)
         self.relate(shown, [("T", q.id), gap])
         for b in self.breakdowns:
             if b.id in (q.id, parent.id):
@@ -288,5 +310,6 @@ class _ModelBuilder:
             for g in (*choice_ids(b), NO_ANSWER):
                 parts = [split(parent.id, a, b.id, g) for a in wanted]
                 size, rest = ("N", q.id, b.id, g), ("X", q.id, b.id, g)
-                self.derive(rest, sum(v[p] for p in parts) - v[size], non_answer=True)
+                value = sum(v[p] for p in parts) - v[size]
+                self.derive(rest, value, non_answer=True, certain=not q.optional)
                 self.relate(parts, [size, rest])

@@ -360,7 +360,7 @@ def recount(survey: Survey, responses: Iterable[Response]) -> dict[Cell, int]:
 
 
 def assert_store_matches(
-    report: StoreReport, survey: Survey, takers: Sequence[PatientTaker]
+    report: StoreReport, survey: Survey, takers: Sequence[PatientTaker], *, other_sessions: int = 0
 ) -> None:
     """Exactly one response per resident, each equal to what the resident answered; tallies
     equal a recount of the responses (so no partial response is counted); the file is sound."""
@@ -374,7 +374,7 @@ def assert_store_matches(
     assert not missing and not extra, f"missing {list(missing)[:3]}, unexpected {list(extra)[:3]}"
     assert all(r.survey_version == survey.version for r in report.responses)
     assert report.tallies == recount(survey, report.responses)
-    assert report.sessions == 0, "a finished resident's session was left behind"
+    assert report.sessions == other_sessions, "a finished resident's session was left behind"
 
 
 def unexpected_rejections(
@@ -384,11 +384,22 @@ def unexpected_rejections(
     return [r for r in server.rejections if not any(a in r.description for a in allowed)]
 
 
+#: A line the bot's log format (`bot.logfilter.FORMAT`) starts a record with.
+LOG_RECORD = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: ")
+
+
+class TracebackInLog(AssertionError):
+    """The bot's log shows a traceback (a known bug is marked xfail with this exception, so
+    that any other failure of the same test still fails)."""
+
+
 def assert_clean_log(log: str, user_ids: Iterable[int], *, max_lines: int | None = None) -> None:
-    """No traceback, no resident id (any 5+ digit run is suspicious), and few lines."""
-    assert "Traceback" not in log, log[-3000:]
+    """No resident id, at most `max_lines` log records (one line each), and no traceback."""
     for user_id in user_ids:
         assert str(user_id) not in log, "a resident's id is in the log"
     if max_lines is not None:
-        lines = [line for line in log.splitlines() if line.strip()]
-        assert len(lines) <= max_lines, "\n".join(lines[-40:])
+        records = [line for line in log.splitlines() if LOG_RECORD.match(line)]
+        assert len(records) <= max_lines, "\n".join(records[-40:])
+    if "Traceback" in log:
+        start = log.index("Traceback")
+        raise TracebackInLog(f"a traceback in the bot's log:\n{log[max(0, start - 300) : start + 1500]}")

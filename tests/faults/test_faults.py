@@ -1,12 +1,15 @@
 """The real bot (a subprocess, logging as `survey-bot run` does) under Bot API faults (issue
 "Proof under load and faults", part 2).
 
-Each test lets a few residents start the shipped survey, injects one kind of fault into the fake
-Bot API while they answer, and then requires that:
+Each end-to-end test lets a few residents start the shipped survey, injects one kind of fault
+into the fake Bot API while they answer, and then requires that:
 - every resident finishes (a resident whose step showed no effect asks again with /start);
 - the store holds exactly one response per resident, equal to what the resident answered (no
-  answer lost, none counted twice), tallies equal a recount, no session is left;
-- the bot's log has no traceback, no resident id, and at most a few lines per fault.
+  answer lost, none counted twice), tallies equal a recount, no session is left behind;
+- the bot's log has no resident id, at most a few lines per fault, and no traceback.
+
+Two tests drive the bot's flood limiter (`bot.flood.FloodLimiter`) directly, with real PTB
+`RetryAfter` errors and real time, because the timing they need cannot be forced through HTTP.
 """
 
 from __future__ import annotations
@@ -16,13 +19,17 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from telegram.error import RetryAfter
 
+from bot.flood import FloodLimiter
 from bot.survey import Survey
 from tests.faults.bot_process import BotProcess
 from tests.faults.conftest import (
     PatientTaker,
+    TracebackInLog,
     assert_clean_log,
     assert_store_matches,
     make_takers,
@@ -32,8 +39,8 @@ from tests.faults.conftest import (
 )
 from tests.fakes.bot_api import Call, FakeBotApi, User
 
-RESIDENTS = 6
-#: Lines every run logs at INFO (started, running, stopping, stopping, stopped).
+RESIDENTS = 5
+#: Records every run logs at INFO (started, running, stopping, stopping, stopped).
 BASE_LINES = 5
 #: "A few clear lines" per injected fault.
 LINES_PER_FAULT = 2
@@ -59,15 +66,19 @@ async def scenario(
     faults: int,
     residents: int = RESIDENTS,
     seed: int = 1,
-    warmup: float = 1.0,
+    warmup: float = 0.7,
     patience: float = 4.0,
     allowed_rejections: tuple[str, ...] = (),
+    other_sessions: int = 0,
 ) -> Outcome:
-    """Residents answer; after `warmup` s `inject()` runs; everyone must finish unharmed."""
-    takers = make_takers(server, survey, residents, seed, patience=patience, think=(0.02, 0.1))
+    """Residents answer; after `warmup` s `inject()` runs; everyone must finish unharmed.
+
+    `patience` is how long a resident waits for a reaction before sending /start: long enough
+    that only a lost step (not a slow one) makes them ask again."""
+    takers = make_takers(server, survey, residents, seed, patience=patience)
     began = time.monotonic()
     async with BotProcess(server, tmp_path, survey_path) as bot:
-        task = asyncio.create_task(run_all(takers, timeout=45))
+        task = asyncio.create_task(run_all(takers, timeout=40))
         try:
             await asyncio.sleep(warmup)
             assert not task.done(), "the residents finished before the fault"
@@ -80,37 +91,144 @@ async def scenario(
     log = bot.log_text()
     assert all(x.finished for x in takers)
     report = await read_store(bot.database, survey)
-    assert_store_matches(report, survey, takers)
+    assert_store_matches(report, survey, takers, other_sessions=other_sessions)
     assert unexpected_rejections(server, allowed_rejections) == []
-    assert_clean_log(log, [x.chat_id for x in takers], max_lines=BASE_LINES + LINES_PER_FAULT * faults)
+    max_lines = BASE_LINES + LINES_PER_FAULT * faults
+    assert_clean_log(log, [x.chat_id for x in takers], max_lines=max_lines)
     return Outcome(bot, takers, log, seconds)
 
 
 def bot_calls(server: FakeBotApi) -> list[Call]:
-    """Calls other than getUpdates (which the flood limiter does not hold back)."""
+    """Calls other than getUpdates (which PTB never sends through the rate limiter)."""
     return [c for c in server.calls if c.method != "getUpdates"]
 
 
+def early_calls(server: FakeBotApi, hit: Call, retry_after: float) -> list[Call]:
+    """Calls made within `retry_after` of the 429 `hit`. A request already on its way when the
+    429 was answered may still arrive in the first 0.1 s (and get a 429 itself)."""
+    grace = 0.1
+    return [
+        c
+        for c in bot_calls(server)
+        if hit.time + grace < c.time < hit.time + retry_after and c.status != 429
+    ]
+
+
+async def wait_for_calls(server: FakeBotApi, check: Callable[[], bool], timeout: float) -> None:  # noqa: ASYNC109
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "the expected calls did not happen"
+        await asyncio.sleep(0.02)
+
+
 # ------------------------------------------------------------------ 429 Too Many Requests
-async def test_429_with_retry_after_is_honoured(
+async def test_429_is_honoured_and_a_burst_loses_nothing(
     server: FakeBotApi, survey: Survey, survey_path: Path, tmp_path: Path
 ) -> None:
-    async def burst() -> None:
+    limited: list[Call] = []
+
+    async def flood() -> None:
+        # One 429: measured at the API, nothing but getUpdates comes for retry_after seconds.
+        server.faults.rate_limit_next(1, retry_after=1)
+        await wait_for_calls(server, lambda: any(c.status == 429 for c in server.calls), 10)
+        await asyncio.sleep(1.2)
+        limited.extend(c for c in server.calls if c.status == 429)
+        # Then a burst of five.
         server.faults.rate_limit_next(5, retry_after=1)
 
-    await scenario(server, survey, survey_path, tmp_path, burst, faults=5, seed=429)
-    limited = [c for c in server.calls if c.status == 429]
-    assert len(limited) == 5
-    # After a 429 the bot sends nothing for retry_after seconds. A request already on its way
-    # when the 429 was answered may still arrive (grace); every later one must wait.
-    grace = 0.1
-    for hit in limited:
-        early = [
-            c
-            for c in bot_calls(server)
-            if hit.time + grace < c.time < hit.time + 1.0 and c.status != 429
-        ]
-        assert early == [], f"{len(early)} call(s) within retry_after of a 429: {early[:3]}"
+    outcome = await scenario(server, survey, survey_path, tmp_path, flood, faults=6, seed=429)
+    assert len(limited) == 1
+    assert early_calls(server, limited[0], 1.0) == [], "a call within retry_after of a 429"
+    burst = [c for c in server.calls if c.status == 429][1:]
+    assert len(burst) == 5
+    early = sorted({id(c): c for hit in burst for c in early_calls(server, hit, 1.0)}.values(), key=lambda c: c.time)
+    print(
+        f"\n429: single honoured; burst of {len(burst)} 429s over "
+        f"{burst[-1].time - burst[0].time:.2f} s, {len(early)} call(s) inside a retry_after "
+        f"window of the burst (see the FloodLimiter tests); residents done in {outcome.seconds:.1f} s"
+    )
+
+
+def _retry_after(seconds: int) -> RetryAfter:
+    return RetryAfter(seconds)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug in bot/flood.py FloodLimiter.process_request: each 429 handler sets the shared "
+    "resume event when its own sleep ends, so the first pause to end cancels later, longer ones",
+)
+async def test_flood_limiter_keeps_the_pause_of_a_later_429() -> None:
+    limiter = FloodLimiter(overall_rate=30, per_chat_rate=1, per_chat_burst=3)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    limited_at: dict[str, float] = {}
+    sent_at: dict[str, list[float]] = {}
+
+    def request(name: str, delay: float, refuse: int) -> Callable[..., Awaitable[Any]]:
+        attempts = 0
+
+        async def call(*args: object, **kwargs: object) -> bool:
+            nonlocal attempts
+            attempts += 1
+            sent_at.setdefault(name, []).append(loop.time() - start)
+            await asyncio.sleep(delay)  # the request's round trip
+            if attempts <= refuse:
+                limited_at[name] = loop.time() - start
+                raise _retry_after(1)
+            return True
+
+        return call
+
+    async def send(name: str, delay: float, refuse: int, after: float) -> None:
+        await asyncio.sleep(after)
+        await limiter.process_request(
+            request(name, delay, refuse), (), {}, "answerCallbackQuery", {}, None
+        )
+
+    # A is refused at once; B was already on its way and is refused 0.3 s later; C comes next.
+    await asyncio.wait_for(
+        asyncio.gather(send("A", 0.0, 1, 0.0), send("B", 0.3, 1, 0.0), send("C", 0.0, 0, 0.5)),
+        10,
+    )
+    honoured_from = limited_at["B"] + 1.0
+    first_sends = {name: times[-1] for name, times in sent_at.items()}
+    assert first_sends["C"] >= honoured_from - 0.02, (limited_at, sent_at)
+    assert sent_at["A"][-1] >= honoured_from - 0.02, (limited_at, sent_at)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug in bot/flood.py FloodLimiter.process_request: the pause is checked before a "
+    "request waits for its per-chat/overall turn, not after, so a request that was waiting "
+    "for its turn when a 429 came is sent during the pause",
+)
+async def test_flood_limiter_holds_a_request_that_waited_for_its_turn() -> None:
+    limiter = FloodLimiter(overall_rate=30, per_chat_rate=1, per_chat_burst=3)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    sent: list[tuple[str, float]] = []
+    refused_at: list[float] = []
+
+    async def send(name: str, chat: int, refuse: bool) -> None:
+        async def call(*args: object, **kwargs: object) -> bool:
+            sent.append((name, loop.time() - start))
+            if refuse and not refused_at:
+                refused_at.append(loop.time() - start)
+                raise _retry_after(2)
+            return True
+
+        await limiter.process_request(call, (), {}, "editMessageText", {"chat_id": chat}, None)
+
+    # Chat 1 uses its burst of three; its fourth edit waits about 1 s for its turn.
+    for i in range(3):
+        await send(f"burst{i}", 1, False)
+    waiting = asyncio.create_task(send("waiting", 1, False))
+    await asyncio.sleep(0.1)
+    await asyncio.wait_for(asyncio.gather(send("refused", 2, True), waiting), 10)
+    when = dict(sent)
+    assert refused_at, sent
+    assert when["waiting"] >= refused_at[0] + 2.0 - 0.02, (refused_at, sent)
 
 
 # ------------------------------------------------------------------ 5xx
@@ -128,14 +246,26 @@ async def test_5xx_on_sends_and_answers_lose_nothing(
     assert sum(1 for c in server.calls if c.status >= 500) == 7
 
 
-async def test_5xx_on_get_updates_logs_no_traceback(
+@pytest.mark.xfail(
+    raises=TracebackInLog,
+    strict=True,
+    reason="bug in bot/app.py run_until_stopped: start_polling() gets no error_callback, so PTB's "
+    "default logs every failed getUpdates with a full traceback (logger.exception)",
+)
+async def test_get_updates_5xx_and_dropped_connections(
     server: FakeBotApi, survey: Survey, survey_path: Path, tmp_path: Path
 ) -> None:
     async def fail() -> None:
         server.faults.fail_next("getUpdates", 2, status=502)
+        await wait_for_calls(server, lambda: server.faults.pending == 0, 10)
+        server.faults.drop_next(1, "getUpdates")
+        await wait_for_calls(server, lambda: server.faults.pending == 0, 10)
+        server.faults.drop_next(1, "getUpdates", after_processing=True)
 
-    await scenario(server, survey, survey_path, tmp_path, fail, faults=2, seed=502)
-    assert sum(1 for c in server.calls_to("getUpdates") if c.status == 502) == 2
+    await scenario(server, survey, survey_path, tmp_path, fail, faults=4, seed=502)
+    polls = server.calls_to("getUpdates")
+    assert sum(1 for c in polls if c.status == 502) == 2
+    assert sum(1 for c in polls if c.status == 0) == 2
 
 
 # ------------------------------------------------------------------ slow responses
@@ -147,7 +277,7 @@ async def test_slow_responses(
     async def slow() -> None:
         server.faults.latency = 0.3
         before = len(server.calls)
-        await asyncio.sleep(6)  # residents keep answering at 0.3 s per Bot API call
+        await asyncio.sleep(4)  # residents keep answering at 0.3 s per Bot API call
         server.faults.latency = 0.0
         slow_calls.append(len(server.calls) - before)
 
@@ -156,34 +286,24 @@ async def test_slow_responses(
 
 
 # ------------------------------------------------------------------ dropped connections
-@pytest.mark.parametrize("after_processing", [False, True], ids=["before", "after"])
-async def test_dropped_connections_on_sends(
-    server: FakeBotApi, survey: Survey, survey_path: Path, tmp_path: Path, after_processing: bool
+async def test_dropped_connections_on_sends_before_and_after_processing(
+    server: FakeBotApi, survey: Survey, survey_path: Path, tmp_path: Path
 ) -> None:
     async def drop() -> None:
-        server.faults.drop_next(2, "editMessageText", after_processing=after_processing)
-        server.faults.drop_next(1, "sendMessage", after_processing=after_processing)
-        server.faults.drop_next(2, "answerCallbackQuery", after_processing=after_processing)
-        server.faults.drop_next(1, "deleteMessage", after_processing=after_processing)
+        for after_processing in (False, True):
+            server.faults.drop_next(2, "editMessageText", after_processing=after_processing)
+            server.faults.drop_next(1, "sendMessage", after_processing=after_processing)
+            server.faults.drop_next(2, "answerCallbackQuery", after_processing=after_processing)
+            server.faults.drop_next(1, "deleteMessage", after_processing=after_processing)
+            await wait_for_calls(server, lambda: server.faults.pending == 0, 20)
 
-    # A call that took effect although the bot saw it fail may be repeated or undone later:
-    # the message it sent or deleted is then unknown to the bot (Telegram answers 400).
-    allowed = ("message to delete not found", "message to edit not found") if after_processing else ()
+    # A call that took effect although the bot saw it fail (after processing) leaves a
+    # message the bot does not know about, or deletes one it will try to delete again.
+    allowed = ("message to delete not found", "message to edit not found")
     await scenario(
-        server, survey, survey_path, tmp_path, drop, faults=6, seed=13, allowed_rejections=allowed
+        server, survey, survey_path, tmp_path, drop, faults=12, seed=13, allowed_rejections=allowed
     )
-    assert sum(1 for c in server.calls if c.status == 0) == 6
-
-
-@pytest.mark.parametrize("after_processing", [False, True], ids=["before", "after"])
-async def test_dropped_connections_on_get_updates(
-    server: FakeBotApi, survey: Survey, survey_path: Path, tmp_path: Path, after_processing: bool
-) -> None:
-    async def drop() -> None:
-        server.faults.drop_next(2, "getUpdates", after_processing=after_processing)
-
-    await scenario(server, survey, survey_path, tmp_path, drop, faults=2, seed=14)
-    assert sum(1 for c in server.calls_to("getUpdates") if c.status == 0) == 2
+    assert sum(1 for c in server.calls if c.status == 0) == 12
 
 
 # ------------------------------------------------------------------ duplicated updates
@@ -205,7 +325,7 @@ async def test_updates_delivered_twice_are_handled_once(
 # ------------------------------------------------------------------ malformed updates
 def odd_updates(user: User, other: User) -> list[dict[str, object]]:
     """Updates the bot does not expect but PTB can read: missing optional parts, unknown
-    content, a chat that is not private, an edit of a message never seen, foreign buttons."""
+    content, a chat that is not private, an edit of a message never seen, no sender."""
     chat = user.private_chat()
     me = user.to_dict()
     return [
@@ -244,16 +364,17 @@ async def test_malformed_and_unexpected_updates_leave_the_bot_working(
 ) -> None:
     stranger = User(612_345_678, "Stranger", username="stranger", language_code="en")
     other = User(623_456_789, "Other", language_code="sv")
+    presses: list[dict[str, Any]] = []
 
     async def odd() -> None:
         for person in (stranger, other):  # they have a chat with the bot
             server.send_command(person, "/start")
-            await server.wait_for(lambda p=person: server.chat_version(p.id) > 1, 10)
+            await server.wait_for(lambda p=person: server.last_bot_message(p.id) is not None, 10)
         for update in odd_updates(stranger, other):
             server.send_raw(update)
-        # Buttons that are not ours, or no button data at all, on no message.
+        # Buttons that are not ours (or no button data at all), on no message.
         for data in ("not-ours", "", "99999999999:c:x", "l:xx", "1:zz", "x" * 64):
-            server.press(stranger, 0, data, strict=False)
+            presses.append(server.press(stranger, 0, data, strict=False))
 
     outcome = await scenario(
         server,
@@ -261,21 +382,24 @@ async def test_malformed_and_unexpected_updates_leave_the_bot_working(
         survey_path,
         tmp_path,
         odd,
-        faults=16,
+        faults=len(odd_updates(stranger, other)) + 6,
         seed=77,
         # The raw callback query has an id the fake never issued: answering it is refused.
         allowed_rejections=("query is too old",),
+        other_sessions=2,  # the stranger and the other person opened the survey
     )
     assert len(server.rejections) <= 1
     assert str(stranger.id) not in outcome.log and str(other.id) not in outcome.log
-    # The stranger got hints, never a traceback; the residents were not disturbed.
-    await server.wait_idle(timeout=5)
+    # Every foreign button was answered with a short notice.
+    answers = [server.answer_for(p) for p in presses]
+    assert all(a is not None and a.text for a in answers), answers
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="bug: one update PTB cannot parse blocks polling for everyone (PTB's updater logs a "
-    "critical traceback and fetches the same batch again, forever); see the report",
+    reason="bug: one update PTB cannot parse blocks polling for everyone: PTB's updater logs a "
+    "critical traceback and fetches the same batch again, forever (bot/app.py does not guard "
+    "Update.de_json)",
 )
 async def test_an_unparsable_update_does_not_block_the_bot(
     server: FakeBotApi, survey: Survey, survey_path: Path, tmp_path: Path
@@ -283,10 +407,10 @@ async def test_an_unparsable_update_does_not_block_the_bot(
     user = User(634_567_890, "Poison", language_code="sv")
     async with BotProcess(server, tmp_path, survey_path) as bot:
         # A message without its required `date`: PTB's Update.de_json raises KeyError.
-        server.send_raw({"message": {"message_id": 1, "chat": user.private_chat(), "from": user.to_dict()}})
+        server.send_raw({"message": {"message_id": 1, "chat": user.private_chat(), "from": {}}})
         taker = make_takers(server, survey, 1, seed=5, patience=2.0)[0]
         try:
-            await asyncio.wait_for(taker.answer_all(8), 10)
+            await asyncio.wait_for(taker.answer_all(6), 8)
         finally:
             log = bot.log_text()
             bot.force_kill()

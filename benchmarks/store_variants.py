@@ -1,11 +1,26 @@
-"""An experimental `SQLiteStore` whose transactions each take ONE trip to aiosqlite's thread.
+"""Experimental variants of `storage.sqlite.SQLiteStore`, measured by `benchmarks.store_bench`
+before anyone changes `storage/`.
+
+`OneTripStore`: each transaction takes ONE trip to aiosqlite's thread.
 
 `storage.sqlite.SQLiteStore` sends every statement of a transaction to aiosqlite's worker thread
 separately (BEGIN IMMEDIATE, each statement, each cursor close, COMMIT): a step's one-statement
 write costs four thread round trips, a completion about a dozen. Here the same SQL runs as one
 function in that thread (`aiosqlite.Connection._execute`), so the rows written, the transaction
 boundaries and the durability are exactly the store's; only the trips differ.
-Used by `benchmarks.store_bench` to measure the change before anyone makes it in `storage/`.
+
+`SameDayStore`: the shipped store with only `save_session` changed: a step that stays on the
+same day rewrites only the session's `state` column (details below), with the store's own
+multi-trip transaction.
+
+`StateOnlyStore`: the same, with one trip per transaction: a step that stays on the same day
+rewrites only the session's `state` column (`UPDATE ... SET state = ? WHERE key = ? AND
+day = ?`), falling back to the full upsert when the row is missing or the day changed.
+
+Why: the shipped upsert also sets `survey_id` and `day` (to the same values), which rewrites
+both secondary indexes' entries (`sessions_by_day`, `sessions_by_survey`) on every step;
+measured, that is what makes a durable step slow. `survey_id` never changes for a key (the
+key is a keyed hash of the survey id and the resident), so nothing else changes.
 """
 
 from __future__ import annotations
@@ -21,7 +36,8 @@ from storage.base import Cell, Response, check_cells
 from storage.sqlite import SQLiteStore
 
 T = TypeVar("T")
-_SAVE = (
+#: The upsert `SQLiteStore.save_session` runs.
+SAVE_SESSION_SQL = (
     "INSERT INTO sessions (key, survey_id, state, day) VALUES (?, ?, ?, ?) "
     "ON CONFLICT (key) DO UPDATE SET "
     "survey_id = excluded.survey_id, state = excluded.state, day = excluded.day"
@@ -37,6 +53,9 @@ _COUNTS = (
     "first_day = min(coalesce(first_day, excluded.first_day), excluded.first_day), "
     "last_day = max(coalesce(last_day, excluded.last_day), excluded.last_day)"
 )
+
+
+_SAME_DAY = "UPDATE sessions SET state = ? WHERE key = ? AND day = ?"
 
 
 class OneTripStore(SQLiteStore):
@@ -61,7 +80,7 @@ class OneTripStore(SQLiteStore):
 
     async def save_session(self, key: bytes, survey_id: str, state: str, day: date) -> None:
         params = (key, survey_id, state, day.isoformat())
-        await self._one_trip(lambda conn: conn.execute(_SAVE, params).close())
+        await self._one_trip(lambda conn: conn.execute(SAVE_SESSION_SQL, params).close())
 
     async def complete(
         self, *, session_key: bytes, marker: bytes, response: Response, cells: Sequence[Cell]
@@ -94,8 +113,7 @@ class OneTripStore(SQLiteStore):
                     row,
                 )
                 conn.executemany(
-                    "INSERT INTO free_texts (id, survey_id, question_id, text) "
-                    "VALUES (?, ?, ?, ?)",
+                    "INSERT INTO free_texts (id, survey_id, question_id, text) VALUES (?, ?, ?, ?)",
                     texts,
                 )
                 conn.execute(_COUNTS, (sid, day))
@@ -104,3 +122,28 @@ class OneTripStore(SQLiteStore):
             return found is None
 
         return await self._one_trip(body)
+
+
+class StateOnlyStore(OneTripStore):
+    """`OneTripStore` whose same-day steps leave the indexed columns alone."""
+
+    async def save_session(self, key: bytes, survey_id: str, state: str, day: date) -> None:
+        when = day.isoformat()
+
+        def body(conn: sqlite3.Connection) -> None:
+            if conn.execute(_SAME_DAY, (state, key, when)).rowcount == 0:
+                conn.execute(SAVE_SESSION_SQL, (key, survey_id, state, when)).close()
+
+        await self._one_trip(body)
+
+
+class SameDayStore(SQLiteStore):
+    """The shipped store, except that same-day steps leave the indexed columns alone."""
+
+    async def save_session(self, key: bytes, survey_id: str, state: str, day: date) -> None:
+        when = day.isoformat()
+        async with self._transaction() as db:
+            async with db.execute(_SAME_DAY, (state, key, when)) as cursor:
+                if cursor.rowcount:
+                    return
+            await db.execute(SAVE_SESSION_SQL, (key, survey_id, state, when))

@@ -1,0 +1,389 @@
+"""`python -m benchmarks [--quick]`: run every benchmark and print one table of figures, each a
+ratio against a baseline measured in the same run, with its target and whether it holds.
+
+What must hold: one command, bounded in time (the full run takes a few minutes, `--quick` well
+under one); every figure named in `FIGURES` is printed, or the run fails; the exit status is 0
+whether or not targets hold (machines are noisy), unless `--strict` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from benchmarks import e2e, profile, stats_bench
+from benchmarks.botproc import BARE, LAUNCH, ROOT, SHIPPED
+from benchmarks.report import Figure, ratio_figure, summary, table
+
+#: Sends per second for "flood limit raised": high enough never to wait.
+RAISED_RATE = 10_000
+#: Per-chat sends per second: simulated residents press far faster than people (about 1/s).
+PER_CHAT_RATE = 100
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How big each benchmark is."""
+
+    residents: int
+    at_once: int
+    profile_residents: int
+    latency_residents: int
+    warmup: float
+    window: float
+    store_seconds: float
+    stats_sizes: tuple[int, ...]
+    stats_repeats: int
+    sessions: int
+
+
+FULL = Sizes(300, 100, 15, 200, 1.0, 5.0, 1.5, (1_000, 10_000, 100_000, 1_000_000), 3, 50_000)
+QUICK = Sizes(20, 20, 0, 30, 0.3, 1.0, 0.4, (1_000, 10_000, 100_000, 1_000_000), 1, 5_000)
+
+#: Every figure the table has (the smoke test checks that each is printed).
+FIGURES = (
+    "e2e: bot CPU per answer",
+    "e2e: Bot API calls per answer",
+    "e2e: p50 press to next question",
+    "e2e: p99 press to next question",
+    "e2e: bot peak RSS",
+    "50 ms RTT: answers/s, flood limit raised",
+    "50 ms RTT: answers/s, shipped limit 30 sends/s",
+    "50 ms RTT: p99 to next question, limit raised",
+    "50 ms RTT: p99 to next question, shipped limit",
+    "50 ms RTT: double taps handled out of order",
+    "50 ms RTT: bot CPU per answer, aiohttp backend",
+    "50 ms RTT: answers/s, aiohttp backend",
+    "50 ms RTT: bot CPU per answer, version cache + sniffio",
+    "store: durable steps/s (save_session)",
+    "store: durable completions/s (complete)",
+    "store: steps/s, synchronous=NORMAL",
+    "store experiment: steps/s, one trip only",
+    "store experiment: steps/s, same-day state-only only",
+    "store experiment: steps/s, one trip + state-only",
+    "store experiment: completions/s, one trip",
+    "/stats: 1k answers",
+    "/stats: 10k answers",
+    "/stats: 100k answers",
+    "/stats: 1M answers",
+    "memory: peak RSS growth, in-progress sessions",
+)
+
+
+def _python(*args: str, timeout: float) -> dict[str, float]:
+    """Run `python -m ...` in a fresh process; its last stdout line is JSON."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _ms(seconds: float) -> float:
+    return 1000 * seconds
+
+
+class Run:
+    """One benchmark run: collects figures, notes and checks."""
+
+    def __init__(self, sizes: Sizes, scratch: Path, quick: bool) -> None:
+        self.sizes = sizes
+        self.scratch = scratch
+        self.quick = quick
+        self.figures: list[Figure] = []
+        self.notes: list[str] = []
+        self.problems: list[str] = []
+        self.extra: list[str] = []
+
+    def check(self, ok: bool, problem: str) -> None:
+        if not ok:
+            self.problems.append(problem)
+
+    # --- end to end ------------------------------------------------------------------------
+
+    async def end_to_end(self) -> None:
+        s = self.sizes
+        settings: dict[str, str | int | float] = {"per_chat_rate": PER_CHAT_RATE}
+        raised = (*LAUNCH, "--overall-rate", str(RAISED_RATE))
+        bare, bot = await asyncio.gather(
+            e2e.load_run(
+                "bare", BARE, self.scratch, residents=s.residents, at_once=s.at_once,
+                settings=settings,
+            ),
+            e2e.load_run(
+                "bot", raised, self.scratch, residents=s.residents, at_once=s.at_once,
+                settings=settings,
+            ),
+        )  # fmt: skip
+        for result in (bare, bot):
+            self.check(result.rejections == 0, f"{result.label}: Bot API rejected calls")
+            self.check(result.log.timeouts == 0, f"{result.label}: residents timed out")
+            self.check(
+                result.log.finished == s.residents,
+                f"{result.label}: {result.log.finished} of {s.residents} residents finished",
+            )
+        self.notes.append(
+            f"e2e: {s.residents} residents ({s.at_once} at a time) answer the whole survey with "
+            f"buttons; bot {bot.presses} answers in {bot.seconds:.0f} s, bare PTB "
+            f"{bare.presses} in {bare.seconds:.0f} s, both at the same time on one machine; "
+            f"SURVEYBOT_PER_CHAT_RATE={PER_CHAT_RATE}, overall flood limit "
+            f"{RAISED_RATE}/s; SQLite thread share of bot CPU {bot.other_threads_share:.0%}"
+        )
+        self.figures += [
+            ratio_figure(
+                "e2e: bot CPU per answer", bot.cpu_ms_per_press, bare.cpu_ms_per_press,
+                unit="ms", baseline_label="bare PTB", target="<= 1.3x bare",
+                check=lambda r, m: r <= 1.3,
+            ),
+            ratio_figure(
+                "e2e: Bot API calls per answer", bot.calls_per_press, bare.calls_per_press,
+                unit="", baseline_label="bare PTB", target="<= 2 calls",
+                check=lambda r, m: m <= 2.0 + 1e-9,
+            ),
+            ratio_figure(
+                "e2e: p50 press to next question", bot.p50_ms, bare.p50_ms, unit="ms",
+                digits=0, baseline_label="bare PTB",
+            ),
+            ratio_figure(
+                "e2e: p99 press to next question", bot.p99_ms, bare.p99_ms, unit="ms",
+                digits=0, baseline_label="bare PTB",
+            ),
+            ratio_figure(
+                "e2e: bot peak RSS", bot.peak_rss_kib / 1024, bare.peak_rss_kib / 1024,
+                unit="MB", digits=1, baseline_label="bare PTB",
+            ),
+        ]  # fmt: skip
+
+    async def cpu_profile(self) -> None:
+        s = self.sizes
+        if not s.profile_residents:
+            self.extra.append("(--quick: no CPU profile)")
+            return
+        path = self.scratch / "bot.prof"
+        argv = (*LAUNCH, "--overall-rate", str(RAISED_RATE), "--profile", str(path))
+        result = await e2e.load_run(
+            "profile", argv, self.scratch, residents=s.profile_residents,
+            at_once=s.profile_residents, settings={"per_chat_rate": PER_CHAT_RATE},
+        )  # fmt: skip
+        # The bot wrote the profile on its way out, before load_run's stop() returned.
+        rows = profile.breakdown(path)
+        self.extra.append(
+            f"Where the bot's main-thread CPU goes (cProfile, {result.presses} answers; "
+            f"SQLite's own thread adds {result.other_threads_share:.0%} on top):"
+        )
+        self.extra += [f"  {share:6.1%}  {category}" for category, share in rows]
+
+    # --- 50 ms round trip ------------------------------------------------------------------
+
+    async def round_trip(self) -> None:
+        s = self.sizes
+
+        async def run(label: str, argv: Sequence[str], **extra: int) -> e2e.LatencyResult:
+            settings: dict[str, str | int | float] = {"per_chat_rate": PER_CHAT_RATE, **extra}
+            result = await e2e.latency_run(
+                label, argv, self.scratch, residents=s.latency_residents, settings=settings,
+                warmup=s.warmup, window=s.window,
+            )  # fmt: skip
+            self.check(result.rejections == 0, f"{label}: Bot API rejected calls")
+            self.check(result.timeouts == 0, f"{label}: residents timed out")
+            return result
+
+        raised = (*LAUNCH, "--overall-rate", str(RAISED_RATE))
+        one = await run("sequential", SHIPPED, concurrency=1)
+        shipped = await run("shipped", SHIPPED)
+        capacity = await run("capacity", raised)
+        aio = await run("aiohttp", (*raised, "--request", "aiohttp"))
+        fixes = await run("fixes", (*raised, "--cache-version", "--no-sniffio-lookup"))
+        self.notes.append(
+            f"50 ms RTT: every Bot API call (getUpdates too) delayed 50 ms; "
+            f"{s.latency_residents} residents at once, counted over {s.window:.0f} s after "
+            f"{s.warmup:.1f} s; 10% of choices double-tapped; baseline = the bot with "
+            f"SURVEYBOT_CONCURRENCY=1 ({one.steps_per_second:.1f} answers/s; its p99 is cut "
+            f"short by the window, its queue never drains)"
+        )
+        checked = capacity.double_taps + shipped.double_taps + aio.double_taps + fixes.double_taps
+        wrong = (
+            capacity.order_violations
+            + shipped.order_violations
+            + aio.order_violations
+            + fixes.order_violations
+        )
+        self.figures += [
+            ratio_figure(
+                "50 ms RTT: answers/s, flood limit raised", capacity.steps_per_second,
+                one.steps_per_second, unit="/s", digits=1, baseline_label="1 at a time",
+                target=">= 120/s", check=lambda r, m: m >= 120 and capacity.order_violations == 0,
+            ),
+            ratio_figure(
+                "50 ms RTT: answers/s, shipped limit 30 sends/s", shipped.steps_per_second,
+                one.steps_per_second, unit="/s", digits=1, baseline_label="1 at a time",
+                target="(capped at 30 edits/s)",
+            ),
+            ratio_figure(
+                "50 ms RTT: p99 to next question, limit raised", capacity.p99_ms, one.p99_ms,
+                unit="ms", digits=0, baseline_label="1 at a time",
+            ),
+            ratio_figure(
+                "50 ms RTT: p99 to next question, shipped limit", shipped.p99_ms, one.p99_ms,
+                unit="ms", digits=0, baseline_label="1 at a time",
+            ),
+            Figure(
+                "50 ms RTT: double taps handled out of order", f"{wrong} of {checked}", "-",
+                None, target="0", holds=wrong == 0 and checked > 0,
+            ),
+            ratio_figure(
+                "50 ms RTT: bot CPU per answer, aiohttp backend", aio.cpu_ms_per_step,
+                capacity.cpu_ms_per_step, unit="ms", baseline_label="httpx",
+            ),
+            ratio_figure(
+                "50 ms RTT: answers/s, aiohttp backend", aio.steps_per_second,
+                capacity.steps_per_second, unit="/s", digits=1, baseline_label="httpx",
+            ),
+            ratio_figure(
+                "50 ms RTT: bot CPU per answer, version cache + sniffio", fixes.cpu_ms_per_step,
+                capacity.cpu_ms_per_step, unit="ms", baseline_label="as shipped",
+            ),
+        ]  # fmt: skip
+
+    # --- store, /stats, memory ---------------------------------------------------------------
+
+    def store(self) -> None:
+        rates = _python("-m", "benchmarks.store_bench", str(self.sizes.store_seconds), timeout=120)
+        plain = rates["plain"]
+        base = "plain aiosqlite loop"
+
+        def fig(name: str, key: str, **kw: object) -> Figure:
+            return ratio_figure(
+                name, rates[key], plain, unit="/s", digits=0, baseline_label=base, **kw
+            )  # type: ignore[arg-type]
+
+        self.notes.append(
+            "store: one CPU (sched_setaffinity), WAL + synchronous=FULL unless said; baseline "
+            "= one upsert per transaction into a two-column table; contenders take turns in "
+            f"0.2 s slices; session JSON {rates['session_bytes']:.0f} bytes"
+        )
+        self.figures += [
+            fig(
+                "store: durable steps/s (save_session)", "steps", target=">= 0.5x plain",
+                check=lambda r, m: r >= 0.5,
+            ),
+            fig("store: durable completions/s (complete)", "completions"),
+            fig("store: steps/s, synchronous=NORMAL", "steps_normal"),
+            fig("store experiment: steps/s, one trip only", "onetrip_steps"),
+            fig("store experiment: steps/s, same-day state-only only", "sameday_steps"),
+            fig("store experiment: steps/s, one trip + state-only", "stateonly_steps"),
+            fig("store experiment: completions/s, one trip", "onetrip_completions"),
+        ]  # fmt: skip
+
+    async def stats(self) -> None:
+        s = self.sizes
+        results = await stats_bench.measure(self.scratch, list(s.stats_sizes), s.stats_repeats)
+        base = results[0][2]
+        labels = {1_000: "1k", 10_000: "10k", 100_000: "100k", 1_000_000: "1M"}
+        for answers, _, seconds, _ in results:
+            last = answers == max(s.stats_sizes)
+            self.figures.append(
+                ratio_figure(
+                    f"/stats: {labels.get(answers, answers)} answers", _ms(seconds), _ms(base),
+                    unit="ms", digits=0, baseline_label="1k answers",
+                    target="<= 2x 1k" if last else "",
+                    check=(lambda r, m: r <= 2.0) if last else None,
+                )
+            )  # fmt: skip
+        self.notes.append(
+            f"/stats: read tallies (publish_if_due) + headline + all {results[0][3]} tables "
+            f"with disclosure control, cold cache, median of {s.stats_repeats}; responses: "
+            + ", ".join(f"{r:,}" for _, r, _, _ in results)
+        )
+
+    def memory(self) -> None:
+        n = self.sizes.sessions
+        found = _python("-m", "benchmarks.memory_bench", str(n), timeout=180)
+        before, after = found["peak_before_kib"] / 1024, found["peak_after_kib"] / 1024
+        growth = after - before
+        self.figures.append(
+            Figure(
+                "memory: peak RSS growth, in-progress sessions",
+                f"+{growth:.1f} MB for {n:,}",
+                f"{before:.1f} MB peak before",
+                after / before if before else None,
+                target="< 30 MB",
+                holds=growth < 30,
+            )
+        )
+        self.check(found["sessions"] >= n, "memory: sessions were not all stored")
+
+
+async def _run_all(run: Run, parts: set[str]) -> None:
+    if "e2e" in parts:
+        await run.end_to_end()
+    if "profile" in parts:
+        await run.cpu_profile()
+    if "latency" in parts:
+        await run.round_trip()
+    if "store" in parts:
+        run.store()
+    if "stats" in parts:
+        await run.stats()
+    if "memory" in parts:
+        run.memory()
+
+
+PARTS = ("e2e", "profile", "latency", "store", "stats", "memory")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run, print the table, return the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="CI-size run (well under 60 s)")
+    parser.add_argument("--only", default=",".join(PARTS), help=f"parts: {','.join(PARTS)}")
+    parser.add_argument("--json", default=None, metavar="FILE", help="also write figures here")
+    parser.add_argument("--strict", action="store_true", help="exit 1 if a target fails")
+    args = parser.parse_args(argv)
+    parts = {p.strip() for p in args.only.split(",") if p.strip()}
+    unknown = parts - set(PARTS)
+    if unknown:
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
+    sizes = QUICK if args.quick else FULL
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="trygghetsbot-bench-") as scratch:
+        run = Run(sizes, Path(scratch), args.quick)
+        asyncio.run(_run_all(run, parts))
+    elapsed = time.perf_counter() - began
+    print(f"Trygghetsbot benchmarks ({'quick' if args.quick else 'full'} run, {elapsed:.0f} s)")
+    print()
+    print(table(run.figures))
+    print()
+    for note in run.notes:
+        print(f"- {note}")
+    if run.extra:
+        print()
+        print("\n".join(run.extra))
+    for problem in run.problems:
+        print(f"PROBLEM: {problem}")
+    print()
+    print(summary(run.figures))
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps([asdict(f) for f in run.figures], indent=2), encoding="utf-8"
+        )
+    failed = any(f.holds is False for f in run.figures)
+    if run.problems:
+        return 2
+    return 1 if args.strict and failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
