@@ -5,19 +5,22 @@ What must hold (k = the survey's `min_group_size`):
 - primary suppression: a count of 1..k-1 is never shown ("<k", `Suppressed`); a group of 1..k-1
   residents (a breakdown group, or everyone who answered a question) is hidden whole, its zeros
   too, since "none of the three in Getinge chose x" says something about each of them. Zeros
-  elsewhere are shown: a zero in a group of k or more is about no one;
+  elsewhere are shown: a zero in a group of k or more is about no one. Residents who skipped a
+  breakdown question form a group that is never shown but is protected like one;
 - complementary suppression: no hidden count can be recovered exactly by adding and subtracting
-  shown ones. The relations a reader can use are those of `bot.tallies.TallyModel`: rows and
-  columns of every table and their totals, one question's overall tally shared by all its
-  splits, breakdown-by-breakdown tables in both orientations, a split's group sizes against the
-  breakdown question's own tally, totals against the number of responses, and a follow-up
-  question against the answer that shows it (one condition). Residents who skipped a breakdown
-  question form a group that is never shown but is protected like one. Complements are the
-  smallest non-zero counts first, totals only when no cell will do. Each candidate pattern is
-  audited with linear algebra (a hidden count is recoverable exactly iff its unit vector lies in
-  the row space of the relations restricted to hidden counts), repeated until none is;
-- all tables of a snapshot come from one suppression pattern, so combining views reveals no more
-  than one view; bounds from non-negativity (a hidden count "between 0 and 3") are not audited;
+  shown ones, across all tables of a snapshot (they share one suppression pattern, so combining
+  views reveals no more than one view). The sums a reader can use are the relations of
+  `bot.tallies.TallyModel`: rows, columns and totals of every table, a question's overall tally
+  shared by its splits, breakdown-by-breakdown tables in both orientations, group sizes against
+  the breakdown question's own tally, totals against the number of responses, a follow-up
+  against the answer that shows it. The audit also reasons from zeros as a reader can: nobody
+  chose c, so nobody in any group did; a multi answer has at least one choice. A count a reader
+  knows is zero anyway is shown as 0;
+- how: primary cells, then complements (the smallest non-zero cell of a line first, totals and
+  zeros last), then an exact audit (a hidden count is pinned iff its unit vector lies in the row
+  space of the relations restricted to hidden counts: sparse elimination modulo a prime), more
+  complements near every pinned count, until none is. Not audited: bounds short of exactness
+  ("between 0 and 3"), and zeros chained through questions that are not breakdowns;
 - a percentage is shown only where both its count and its base are shown. For a multi question
   the base is the residents who answered it, so percentages may add up to more than 100;
 - live tallies advance in batches: the store publishes a new `Snapshot` only after at least k
@@ -228,7 +231,7 @@ def split_table(
     """A question's published tally split by the answers to a breakdown question."""
     question = _tallied(survey, question_id)
     by = survey.question(by_question_id)
-    if by is None or by not in survey.breakdown_questions:
+    if by is None or by.id not in {b.id for b in survey.breakdown_questions}:
         raise StatsError(f"{by_question_id!r} is not a breakdown question")
     if by.id == question.id:
         raise StatsError("a question cannot be split by itself")
@@ -377,15 +380,15 @@ class _Audit:
             if row:
                 self.rows.append(row)
         #: (parts, total) with parts that cannot be negative: a zero total makes each part zero.
-        self.sums = [(r.plus, r.minus[0]) for r in model.relations if len(r.minus) == 1]
-        self.sums += [(g.members, g.total) for g in model.groups]
-        additive = {(frozenset(p), t) for p, t in self.sums[: len(self.sums) - len(model.groups)]}
+        sums = [(r.plus, r.minus[0]) for r in model.relations if len(r.minus) == 1]
+        exact = {(frozenset(parts), total) for parts, total in sums}
+        self.sums = sums + [(g.members, g.total) for g in model.groups]
         #: Groups whose counts do not add up to their total (multi questions): each resident
         #: chose at least one, so the total is known to equal the one count not known zero.
         self.overlapping = [
             (g.members, g.total)
             for g in model.groups
-            if g.members and (frozenset(g.members), g.total) not in additive
+            if g.members and (frozenset(g.members), g.total) not in exact
         ]
         #: Quantities that appear together in a relation or a group.
         self.links = [set(row) for row in self.rows] + [{*p, t} for p, t in self.sums]
