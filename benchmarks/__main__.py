@@ -327,18 +327,24 @@ class Run:
 
 
 async def _run_all(run: Run, parts: set[str]) -> None:
-    if "e2e" in parts:
-        await run.end_to_end()
-    if "profile" in parts:
-        await run.cpu_profile()
-    if "latency" in parts:
-        await run.round_trip()
-    if "store" in parts:
-        run.store()
-    if "stats" in parts:
-        await run.stats()
-    if "memory" in parts:
-        run.memory()
+    steps = {
+        "e2e": run.end_to_end,
+        "profile": run.cpu_profile,
+        "latency": run.round_trip,
+        "store": run.store,
+        "stats": run.stats,
+        "memory": run.memory,
+    }
+    took: list[str] = []
+    for name, step in steps.items():
+        if name not in parts:
+            continue
+        began = time.perf_counter()
+        done = step()
+        if done is not None:
+            await done
+        took.append(f"{name} {time.perf_counter() - began:.0f} s")
+    run.notes.append("time per part: " + ", ".join(took))
 
 
 PARTS = ("e2e", "profile", "latency", "store", "stats", "memory")

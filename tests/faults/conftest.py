@@ -134,8 +134,14 @@ class PatientTaker:
             return False
         return any(text in last.shown_text for text in self._done_texts())
 
-    async def answer_all(self, timeout: float = 55.0) -> dict[str, object]:  # noqa: ASYNC109
-        """Answer until the thank-you (or "already answered") shows; returns the answers."""
+    async def answer_all(
+        self,
+        timeout: float = 55.0,  # noqa: ASYNC109
+        *,
+        max_answers: int | None = None,
+    ) -> dict[str, object]:
+        """Answer until the thank-you (or "already answered") shows, or until `max_answers`
+        questions were answered and the screen moved on; returns the answers."""
         deadline = time.monotonic() + timeout
         version = self.server.chat_version(self.chat_id)
         self._send_start()  # opening the bot: not a nudge
@@ -156,6 +162,8 @@ class PatientTaker:
             if acted and await self._wait(version):
                 if step is not None:
                     self._acked_step = max(self._acked_step, step)
+                if max_answers is not None and len(self.answers) >= max_answers:
+                    return self.answers
                 continue
             await self._nudge()
         raise AssertionError(
@@ -293,14 +301,19 @@ def make_takers(
 
 
 async def run_all(
-    takers: Sequence[PatientTaker], timeout: float = 55.0, concurrency: int = 50  # noqa: ASYNC109
+    takers: Sequence[PatientTaker],
+    timeout: float = 55.0,  # noqa: ASYNC109
+    concurrency: int = 50,
+    *,
+    max_answers: int | None = None,
 ) -> None:
-    """Every taker answers the survey, `concurrency` at a time, within `timeout` overall."""
+    """Every taker answers the survey (or `max_answers` questions), `concurrency` at a time,
+    within `timeout` overall."""
     gate = asyncio.Semaphore(concurrency)
 
     async def one(taker: PatientTaker) -> None:
         async with gate:
-            await taker.answer_all(timeout)
+            await taker.answer_all(timeout, max_answers=max_answers)
 
     await asyncio.wait_for(asyncio.gather(*(one(x) for x in takers)), timeout + 5)
 

@@ -255,11 +255,20 @@ async def test_5xx_on_sends_and_answers_lose_nothing(
 async def test_get_updates_5xx_and_dropped_connections(
     server: FakeBotApi, survey: Survey, survey_path: Path, tmp_path: Path
 ) -> None:
+    async def recovered() -> None:
+        """Wait until the fault fired and a later poll succeeded (PTB's back-off grows with
+        consecutive failures: 1, 1.5, 2.25 s...)."""
+        await wait_for_calls(server, lambda: server.faults.pending == 0, 10)
+        polls = len(server.calls_to("getUpdates"))
+        await wait_for_calls(
+            server, lambda: any(c.status == 200 for c in server.calls_to("getUpdates")[polls:]), 10
+        )
+
     async def fail() -> None:
         server.faults.fail_next("getUpdates", 2, status=502)
-        await wait_for_calls(server, lambda: server.faults.pending == 0, 10)
+        await recovered()
         server.faults.drop_next(1, "getUpdates")
-        await wait_for_calls(server, lambda: server.faults.pending == 0, 10)
+        await recovered()
         server.faults.drop_next(1, "getUpdates", after_processing=True)
 
     await scenario(server, survey, survey_path, tmp_path, fail, faults=4, seed=502)
