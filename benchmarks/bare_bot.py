@@ -57,7 +57,7 @@ def _markup(screen: Screen) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows)
 
 
-def _next_event(reply: object) -> Event | None:
+def canonical_press(reply: object) -> Event | None:
     """The press a resident makes on this screen along the canonical path."""
     if isinstance(reply, ShowIntro):
         return Began(reply.step)
@@ -89,7 +89,7 @@ def screens_for(survey: Survey, language: str, now: datetime) -> list[Shown]:
             screen = render(reply, survey)
             if screen.survey:
                 shown.append((screen.text, _markup(screen)))
-                event = _next_event(reply)
+                event = canonical_press(reply)
             if isinstance(reply, Finished):
                 event = None
     return shown

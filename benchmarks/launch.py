@@ -5,12 +5,10 @@ changes applied in this process only, to measure them before anyone changes the 
   shipped runner always uses 30 (Telegram's limit), there is no setting for it yet;
 - `--request aiohttp`: `benchmarks.aiohttp_request.AiohttpRequest` instead of PTB's
   `HTTPXRequest` (for both the API requests and getUpdates);
-- `--cache-version`: `Survey.version` computed once per survey object instead of hashing the
-  whole survey on every call (the engine asks for it on every step);
 - `--no-sniffio-lookup`: `sys.modules["sniffio"] = None`, so httpcore's `import sniffio` (on
   every lock it sets up, i.e. several times per request) fails at once instead of searching
   `sys.path` each time; the effect of installing `sniffio`, which httpcore uses but no longer
-  gets as a dependency (anyio >= 4.? dropped it);
+  gets as a dependency (anyio 4.16 does not require it);
 - `--profile FILE`: cProfile of the main thread's CPU time (`time.thread_time`, so waiting
   in epoll does not count), written to FILE when the bot stops.
 
@@ -27,28 +25,11 @@ import time
 from collections.abc import Sequence
 
 
-def cache_survey_version() -> None:
-    """Make `Survey.version` compute its hash once per survey object (a survey is frozen)."""
-    from bot import survey
-
-    computed: dict[int, tuple[object, str]] = {}
-
-    def version(self: survey.Survey) -> str:
-        hit = computed.get(id(self))
-        if hit is None or hit[0] is not self:
-            hit = (self, survey.survey_version(self))
-            computed[id(self)] = hit
-        return hit[1]
-
-    survey.Survey.version = property(version)  # type: ignore[assignment,method-assign]
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Apply the chosen changes, then run the bot like `survey-bot run`."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.launch")
     parser.add_argument("--overall-rate", type=float, default=None)
     parser.add_argument("--request", choices=("httpx", "aiohttp"), default="httpx")
-    parser.add_argument("--cache-version", action="store_true")
     parser.add_argument("--no-sniffio-lookup", action="store_true")
     parser.add_argument("--profile", default=None, metavar="FILE")
     args = parser.parse_args(argv)
@@ -64,8 +45,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from benchmarks.aiohttp_request import AiohttpRequest
 
         bot.app.HTTPXRequest = AiohttpRequest  # type: ignore[misc]
-    if args.cache_version:
-        cache_survey_version()
     if args.no_sniffio_lookup:
         sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
     if args.profile is None:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -42,7 +42,7 @@ from bot.ordering import PerResidentProcessor
 from bot.service import SurveyService
 from bot.staff import StaffService
 from bot.staff_handlers import StaffHandlers, staff_handlers
-from bot.texts import COMMANDS, t
+from bot.texts import COMMANDS, STAFF_COMMANDS, t
 
 log = logging.getLogger(__name__)
 
@@ -146,11 +146,18 @@ def register_resident_handlers(application: Application, h: ResidentHandlers) ->
     application.add_handler(CallbackQueryHandler(h.button))
 
 
-async def start_polling(application: Application, poll_timeout: float) -> None:  # type: ignore[type-arg]
+async def start_polling(
+    application: Application,  # type: ignore[type-arg]
+    poll_timeout: float,
+    options: BotOptions | None = None,
+) -> None:
     """Initialise, register the command menus, start handling and long polling."""
     await application.initialize()
     try:
-        await register_commands(application)
+        if options is None:
+            await register_commands(application)
+        else:
+            await register_commands(application, options.staff_ids, options.admin_ids)
     except TelegramError as err:
         log.warning("could not register the command menu: %s", err)
     await application.start()
@@ -169,13 +176,26 @@ async def stop_polling(application: Application) -> None:  # type: ignore[type-a
     await application.shutdown()
 
 
-async def register_commands(application: Application) -> None:  # type: ignore[type-arg]
-    """setMyCommands in each language (English is also the default menu)."""
+async def register_commands(
+    application: Application,  # type: ignore[type-arg]
+    staff_ids: frozenset[int] = frozenset(),
+    admin_ids: frozenset[int] = frozenset(),
+) -> None:
+    """setMyCommands in each language (English is also the default menu); staff and admins
+    see their own commands too, in their chat only (scope: that chat)."""
     for language in ("sv", "en"):
         commands = [BotCommand(name, t(f"cmd.{name}", language)) for name in COMMANDS]
         await application.bot.set_my_commands(commands, language_code=language)
     default = [BotCommand(name, t(f"cmd.{name}", "en")) for name in COMMANDS]
     await application.bot.set_my_commands(default)
+    for user_id in sorted(staff_ids | admin_ids):
+        names = COMMANDS + (STAFF_COMMANDS if user_id in admin_ids else STAFF_COMMANDS[:1])
+        commands = [BotCommand(name, t(f"cmd.{name}", "en")) for name in names]
+        try:
+            await application.bot.set_my_commands(commands, scope=BotCommandScopeChat(user_id))
+        except TelegramError as err:
+            # Telegram knows the chat only after that person has written to the bot once.
+            log.info("no staff command menu for one staff chat yet: %s", err)
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -194,6 +214,7 @@ async def run_until_stopped(
     application: Application,  # type: ignore[type-arg]
     *,
     poll_timeout: float = 10,
+    options: BotOptions | None = None,
     on_reload: Callable[[], Coroutine[Any, Any, None]] | None = None,
     background: Callable[[], Coroutine[Any, Any, None]] | None = None,
 ) -> None:
@@ -213,7 +234,7 @@ async def run_until_stopped(
     loop.add_signal_handler(signal.SIGHUP, _reload)
     worker = None
     try:
-        await start_polling(application, poll_timeout)
+        await start_polling(application, poll_timeout, options)
         log.info("the bot is running; stop it with Ctrl+C or SIGTERM")
         worker = loop.create_task(background()) if background else None
         await stop.wait()

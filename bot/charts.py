@@ -16,8 +16,10 @@ from __future__ import annotations
 import io
 import textwrap
 
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -25,6 +27,8 @@ from bot.stats import PublishedCount, Suppressed, Table
 
 _WIDTH_IN, _DPI = 7.2, 150  # 1080 px
 _BLUE, _GREY, _INK = "#1f5f8b", "#9a9a9a", "#222222"
+_BLUE_RGB = (0x1F / 255, 0x5F / 255, 0x8B / 255)
+_HATCH = "#c4c4c4"
 _WORDS = {
     "axis": {"sv": "Andel av dem som svarade (%)", "en": "Share of those who answered (%)"},
     "answered": {"sv": "Svar", "en": "Answered"},
@@ -32,6 +36,10 @@ _WORDS = {
     "all": {"sv": "Alla", "en": "All"},
     "hidden": {"sv": "<{k} = dolt (färre än {k})", "en": "<{k} = hidden (fewer than {k})"},
     "cells": {"sv": "Andel av gruppen (%)", "en": "Share of the group (%)"},
+    "multi": {
+        "sv": "Flera val möjliga: andelarna kan bli över 100 %.",
+        "en": "Several choices allowed: shares may add up to over 100%.",
+    },
 }
 
 
@@ -56,9 +64,13 @@ def chart_figure(table: Table) -> Figure:
 
 
 def _figure(height_in: float) -> Figure:
-    figure = Figure(figsize=(_WIDTH_IN, max(3.0, min(height_in, 18.0))), dpi=_DPI)
+    figure = Figure(figsize=(_WIDTH_IN, height_in), dpi=_DPI)
     FigureCanvasAgg(figure)
     return figure
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _title(table: Table) -> str:
@@ -68,33 +80,38 @@ def _title(table: Table) -> str:
     return title
 
 
-def _footer(table: Table) -> str:
-    lang = table.language
-    return (
-        f"{_w('answered', lang)}: {table.total}   ·   {_w('hidden', lang, k=table.min_group_size)}"
-    )
+def _hidden_note(table: Table) -> str:
+    return _w("hidden", table.language, k=table.min_group_size)
 
 
 def _bars(table: Table) -> Figure:
+    """Overall: a bar per choice, its share of those who answered."""
     lang = table.language
+    title = _title(table)
     labels = [textwrap.fill(label, 22) for label in table.row_labels]
-    lines = sum(label.count("\n") + 1 for label in labels)
-    figure = _figure(1.9 + 0.42 * max(lines, 2))
-    axes = figure.add_axes((0.36, 0.16, 0.6, 0.68))
+    lines = sum(label.count("\n") + 1 for label in labels) or 1
+    top, middle, bottom = 0.45 + 0.3 * (title.count("\n") + 1), 0.1 + 0.36 * lines, 1.15
+    height = top + middle + bottom
+    figure = _figure(height)
+    axes = figure.add_axes((0.36, bottom / height, 0.6, middle / height))
     for r in range(len(table.row_ids)):
         _bar(axes, r, table.row_totals[r], table.row_percent(r))
     axes.set_yticks(range(len(labels)), labels, fontsize=11)
-    axes.set_ylim(len(labels) - 0.5 if labels else 0.5, -0.5)
+    axes.set_ylim(max(len(labels), 1) - 0.5, -0.5)
     axes.set_xlim(0, 118)
     axes.set_xticks([0, 25, 50, 75, 100])
     axes.tick_params(axis="x", labelsize=10)
     axes.set_xlabel(_w("axis", lang), fontsize=11)
     axes.spines[["top", "right"]].set_visible(False)
-    if not table.row_ids:
+    if not table.row_ids:  # a number question: only how many answered
         axes.set_yticks([])
-        axes.text(50, 0, f"{_w('answered', lang)}: {table.total}", ha="center", fontsize=16)
-    figure.text(0.03, 0.97, _title(table), fontsize=14, weight="bold", va="top", color=_INK)
-    figure.text(0.03, 0.02, _footer(table), fontsize=10, color=_GREY)
+        axes.set_xticks([])
+        axes.set_xlabel("")
+    figure.text(0.03, 1 - 0.25 / height, title, fontsize=14, weight="bold", va="top", color=_INK)
+    footer = f"{_w('answered', lang)}: {table.total}   ·   {_hidden_note(table)}"
+    if table.kind == "multi":
+        footer += f"\n{_w('multi', lang)}"
+    figure.text(0.03, 0.1 / height, footer, fontsize=10, color=_GREY)
     return figure
 
 
@@ -108,63 +125,64 @@ def _bar(axes: Axes, row: int, count: PublishedCount, share: float | None) -> No
         axes.text(1, row, f"({count})", va="center", fontsize=11, color=_INK)
     else:
         axes.barh(row, share, height=0.7, color=_BLUE)
-        text = f"{share:.0f}% ({count})"
-        axes.text(share + 1.5, row, text, va="center", fontsize=11, color=_INK)
+        axes.text(share + 1.5, row, f"{share:.0f}% ({count})", va="center", fontsize=11)
 
 
 def _grid(table: Table) -> Figure:
+    """Split: a line per group (and "all"), a column per choice, cells shaded by share."""
     assert table.column_labels is not None
     lang = table.language
     groups = [*table.column_labels, _w("all", lang)]
-    columns = len(table.row_ids)
-    figure = _figure(2.6 + 0.42 * len(groups) + 0.3 * columns)
-    legend_share = min(0.45, (0.3 * columns + 0.3) / (2.6 + 0.42 * len(groups) + 0.3 * columns))
-    axes = figure.add_axes((0.3, legend_share + 0.08, 0.66, 0.8 - legend_share - 0.08))
-    for g in range(len(groups)):
+    sizes = [*table.column_totals, table.total]
+    rows, columns = len(groups), len(table.row_ids)
+    title = _title(table)
+    legend = [_short(f"{r + 1} = {label}", 64) for r, label in enumerate(table.row_labels)]
+    top = 0.55 + 0.3 * (title.count("\n") + 1)
+    middle, below = 0.42 * rows, 0.3 + 0.2 * len(legend) + 0.45
+    height = top + middle + below
+    figure = _figure(height)
+    axes = figure.add_axes((0.34, below / height, 0.63, middle / height))
+    shade = np.ones((rows, columns, 3))
+    hidden: list[Rectangle] = []
+    for g in range(rows):
         for r in range(columns):
-            _grid_cell(axes, table, g, r)
-    axes.set_xlim(-0.5, columns - 0.5)
-    axes.set_ylim(len(groups) - 0.5, -0.5)
+            count, share = _grid_value(table, g, r)
+            if isinstance(count, Suppressed):
+                hidden.append(Rectangle((r - 0.5, g - 0.5), 1, 1))
+                text, colour = str(count), "#555555"
+            elif share is None:
+                shade[g, r] = 0.93
+                text, colour = f"({count})", _INK
+            else:
+                strength = 0.08 + 0.8 * share / 100
+                shade[g, r] = 1 - (1 - np.array(_BLUE_RGB)) * strength
+                text, colour = f"{share:.0f}%", "white" if share > 55 else _INK
+            axes.text(r, g, text, ha="center", va="center", fontsize=10, color=colour)
+    extent = (-0.5, columns - 0.5, rows - 0.5, -0.5)
+    axes.imshow(shade, aspect="auto", interpolation="nearest", extent=extent)
+    axes.add_collection(
+        PatchCollection(hidden, facecolor="none", edgecolor=_HATCH, hatch="///", linewidth=0.5)
+    )
+    axes.hlines(np.arange(rows - 1) + 0.5, -0.5, columns - 0.5, color="white", linewidth=2)
+    axes.vlines(np.arange(columns - 1) + 0.5, -0.5, rows - 0.5, color="white", linewidth=2)
     axes.set_xticks(range(columns), [str(r + 1) for r in range(columns)], fontsize=11)
     axes.xaxis.tick_top()
-    sizes = [*table.column_totals, table.total]
-    names = [
-        f"{textwrap.shorten(g, 22, placeholder='…')} ({n})"
-        for g, n in zip(groups, sizes, strict=True)
-    ]
-    axes.set_yticks(range(len(groups)), names, fontsize=10)
+    names = [f"{_short(g, 22)} ({n})" for g, n in zip(groups, sizes, strict=True)]
+    axes.set_yticks(range(rows), names, fontsize=10)
     axes.tick_params(length=0)
     for spine in axes.spines.values():
         spine.set_visible(False)
-    legend = "\n".join(
-        textwrap.shorten(f"{r + 1} = {label}", 70, placeholder="…")
-        for r, label in enumerate(table.row_labels)
-    )
-    figure.text(0.03, legend_share + 0.02, legend, fontsize=10, va="top", color=_INK)
-    figure.text(0.03, 0.97, _title(table), fontsize=14, weight="bold", va="top", color=_INK)
-    footer = f"{_w('cells', lang)}   ·   {_w('hidden', lang, k=table.min_group_size)}"
-    figure.text(0.03, 0.01, footer, fontsize=9, color=_GREY)
+    figure.text(0.03, 1 - 0.25 / height, title, fontsize=14, weight="bold", va="top", color=_INK)
+    figure.text(0.03, (below - 0.3) / height, "\n".join(legend), fontsize=10, va="top", color=_INK)
+    footer = f"{_w('cells', lang)}   ·   {_hidden_note(table)}"
+    if table.kind == "multi":
+        footer += f"\n{_w('multi', lang)}"
+    figure.text(0.03, 0.1 / height, footer, fontsize=9, color=_GREY)
     return figure
 
 
-def _grid_cell(axes: Axes, table: Table, group: int, row: int) -> None:
+def _grid_value(table: Table, group: int, row: int) -> tuple[PublishedCount, float | None]:
     assert table.column_ids is not None
-    if group == len(table.column_ids):
-        count, share = table.row_totals[row], table.row_percent(row)
-    else:
-        count, share = table.cells[row][group], table.percent(row, group)
-    corner = (row - 0.48, group - 0.46)
-    if isinstance(count, Suppressed):
-        face, alpha, edge, hatch = "none", 1.0, _GREY, "///"
-        text, colour = str(count), _GREY
-    elif share is None:
-        face, alpha, edge, hatch = "#f2f2f2", 1.0, "white", None
-        text, colour = f"({count})", _INK
-    else:
-        face, alpha, edge, hatch = _BLUE, 0.08 + 0.82 * share / 100, "white", None
-        text, colour = f"{share:.0f}%", "white" if share > 55 else _INK
-    patch = Rectangle(
-        corner, 0.96, 0.92, facecolor=face, alpha=alpha, edgecolor=edge, hatch=hatch, linewidth=0.5
-    )
-    axes.add_patch(patch)
-    axes.text(row, group, text, ha="center", va="center", fontsize=10, color=colour)
+    if group == len(table.column_ids):  # the "all" line
+        return table.row_totals[row], table.row_percent(row)
+    return table.cells[row][group], table.percent(row, group)

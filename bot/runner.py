@@ -51,6 +51,7 @@ async def serve(settings: Settings, survey: Survey, token: str) -> None:
         await run_until_stopped(
             application,
             poll_timeout=settings.poll_timeout,
+            options=options,
             on_reload=reload,
             background=purge_forever,
         )

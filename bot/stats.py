@@ -370,6 +370,7 @@ class _Audit:
         self.zero: set[Quantity] = set()
         self.derived_zeros: set[Quantity] = set()
         self.rows: list[dict[Quantity, int]] = []
+        self.rows_of: dict[Quantity, list[int]] = {}
         for relation in model.relations:
             row: dict[Quantity, int] = {}
             for q in relation.plus:
@@ -378,6 +379,8 @@ class _Audit:
                 row[q] = row.get(q, 0) - 1
             row = {q: c for q, c in row.items() if c}
             if row:
+                for q in row:
+                    self.rows_of.setdefault(q, []).append(len(self.rows))
                 self.rows.append(row)
         #: (parts, total) with parts that cannot be negative: a zero total makes each part zero.
         sums = [(r.plus, r.minus[0]) for r in model.relations if len(r.minus) == 1]
@@ -484,11 +487,14 @@ class _Audit:
                 return
 
     def best(self, quantities: Mapping[Quantity, int] | set[Quantity]) -> Quantity | None:
-        """The shown count whose hiding costs least: small non-zero cells first, then zeros
-        (a zero known from other zeros last: hiding it helps only once they are hidden too)."""
+        """The shown count whose hiding costs least: cells before totals, non-zero before
+        zero (a zero known from other zeros last: hiding it helps only once they are hidden
+        too), one that closes a loop with another hidden count (a 2x2 block instead of a
+        chain), then the smallest."""
+        line = set(quantities)
         candidates = [
             q
-            for q in quantities
+            for q in line
             if q in self.model.shown
             and q not in self.suppressed
             and q not in self.public
@@ -497,9 +503,17 @@ class _Audit:
         if not candidates:
             return None
 
-        def cost(q: Quantity) -> tuple[int, int, Quantity]:
+        def closes(q: Quantity) -> bool:
+            for index in self.rows_of.get(q, ()):
+                row = self.rows[index]
+                if row.keys() != line and any(self.unknown(o) for o in row if o != q):
+                    return True
+            return False
+
+        def cost(q: Quantity) -> tuple[int, bool, int, Quantity]:
             value = self.values[q]
-            return (4 * (q in self.zero) + 2 * (value == 0) + (q[0] != "S"), value, q)
+            tier = 4 * (q in self.zero) + 2 * (value == 0) + (q[0] != "S")
+            return (tier, not closes(q), value, q)
 
         return min(candidates, key=cost)
 

@@ -38,7 +38,7 @@ _WORDS = {
         "grupper under {k} visas som <{k}.",
         "en": "Numbers update in batches of at least {k} responses; groups under {k} show as <{k}.",
     },
-    "answered": {"sv": "Svar", "en": "Answered"},
+    "total": {"sv": "Totalt svarade", "en": "Total answered"},
     "all": {"sv": "Alla", "en": "All"},
     "by": {"sv": "per", "en": "by"},
     "hidden": {
@@ -86,8 +86,12 @@ def _bar(value: float | None) -> str:
     return "█" * filled + "░" * (_BAR - filled)
 
 
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _fit(text: str, width: int) -> str:
-    return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
+    return _cut(text, width).ljust(width)
 
 
 # --- the headline ---------------------------------------------------------------------------
@@ -153,8 +157,7 @@ def _any_hidden(table: Table) -> bool:
 
 def _overall_lines(table: Table) -> list[str]:
     """One line per choice; a long label wraps, its numbers on its last line."""
-    answered = _w("answered", table.language)
-    width = min(_LABEL, max(len(label) for label in [*table.row_labels, answered]))
+    width = min(_LABEL, max((len(label) for label in table.row_labels), default=0))
     lines = []
     for r, label in enumerate(table.row_labels):
         share = table.row_percent(r)
@@ -162,7 +165,7 @@ def _overall_lines(table: Table) -> list[str]:
         *above, last = textwrap.wrap(label, width, break_long_words=True) or [""]
         lines += above
         lines.append(f"{last:<{width}} {count:>5} {_percent_text(share):>4} {_bar(share)}")
-    lines.append(f"{_fit(answered, width)} {count_text(table.total):>5}")
+    lines.append(f"{_w('total', table.language)}: {count_text(table.total)}")
     return lines
 
 
@@ -210,7 +213,7 @@ def table_html(table: Table) -> str:
     """A table for the chat: the title in bold, the numbers in a monospace block, the notes in
     italics; at most 4096 characters (a table too long is cut, saying so)."""
     title, lines, notes = _parts(table)
-    head = f"<b>{_esc(_fit(title, _TITLE))}</b>\n"
+    head = f"<b>{_esc(_cut(title, _TITLE))}</b>\n"
     tail = "".join(f"\n<i>{_esc(note)}</i>" for note in notes)
 
     def text(body: list[str]) -> str:
@@ -250,14 +253,12 @@ def table_json(table: Table) -> dict[str, Any]:
             }
             row["percents"] = {g: table.percent(r, j) for j, g in enumerate(table.column_ids)}
         rows.append(row)
-    groups = None
+    groups = group_labels = None
     if table.column_ids is not None and table.column_labels is not None:
-        groups = [
-            {"choice": g, "label": label, "count": _json_count(n)}
-            for g, label, n in zip(
-                table.column_ids, table.column_labels, table.column_totals, strict=True
-            )
-        ]
+        groups = {
+            g: _json_count(n) for g, n in zip(table.column_ids, table.column_totals, strict=True)
+        }
+        group_labels = dict(zip(table.column_ids, table.column_labels, strict=True))
     return {
         "survey": table.survey_id,
         "question": table.question_id,
@@ -268,6 +269,7 @@ def table_json(table: Table) -> dict[str, Any]:
         "language": table.language,
         "rows": rows,
         "groups": groups,
+        "group_labels": group_labels,
         "total": _json_count(table.total),
         "suppressed_below": table.min_group_size,
     }

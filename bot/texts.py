@@ -124,6 +124,9 @@ _TEXTS: dict[str, dict[str, str]] = {
     "cmd.language": {"sv": "Byt språk", "en": "Change language"},
     "cmd.cancel": {"sv": "Radera påbörjade svar", "en": "Delete answers in progress"},
     "cmd.restart": {"sv": "Börja om", "en": "Start again"},
+    "cmd.stats": {"sv": "Publicerade resultat", "en": "Published results"},
+    "cmd.export": {"sv": "Exportera resultat (CSV)", "en": "Export results (CSV)"},
+    "cmd.reload": {"sv": "Läs om enkätfilen", "en": "Reload the survey file"},
     "stats_one": {"sv": "🔎 En fråga", "en": "🔎 One question"},
     "stats_all": {"sv": "📋 Alla frågor", "en": "📋 All questions"},
     "stats_split": {"sv": "🧩 Dela upp efter…", "en": "🧩 Split by…"},
@@ -145,6 +148,8 @@ LANGUAGE_NAMES = {"sv": "🇸🇪 Svenska", "en": "🇬🇧 English"}
 
 #: Commands registered with Telegram (setMyCommands), in menu order.
 COMMANDS = ("start", "help", "privacy", "language", "cancel", "restart")
+#: Shown only in staff chats (/stats) and admin chats (all three).
+STAFF_COMMANDS = ("stats", "export", "reload")
 
 
 def t(key: str, language: str, **values: object) -> str:

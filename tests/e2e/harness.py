@@ -69,7 +69,7 @@ async def running_bot(
     staff = StaffService(service, survey_path or Path("surveys/questions.yaml"), clock)
     application = build_application(service, options, staff)
     try:
-        await start_polling(application, poll_timeout=1)
+        await start_polling(application, poll_timeout=1, options=options)
         try:
             yield RunningBot(application, service, staff)
         finally:

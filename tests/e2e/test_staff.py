@@ -63,6 +63,14 @@ async def test_stats_views_match_a_recount_after_suppression(
         admin_ids=frozenset({ADMIN.id}),
     ) as bot:  # fmt: skip
         await _answer(server, small, 12)
+        admin_menu = [
+            c["command"] for c in server.commands_for({"type": "chat", "chat_id": ADMIN.id})
+        ]
+        assert admin_menu[-3:] == ["stats", "export", "reload"]
+        staff_menu = [
+            c["command"] for c in server.commands_for({"type": "chat", "chat_id": STAFF.id})
+        ]
+        assert staff_menu[-1] == "stats" and "reload" not in staff_menu
         staff = Resident(server, STAFF)
         menu = await staff.send_command("/stats", settle=0.1)
         assert "Svar: 12 (0 väntar" in menu.text, menu.text

@@ -37,7 +37,7 @@ from bot.tallies import tally_cells
 from bot.texts import t
 from storage import Cell, Response, SQLiteStore
 from tests.e2e.driver import question_on, step_of
-from tests.fakes.bot_api import FakeBotApi, Rejection, User
+from tests.fakes.bot_api import JSON, FakeBotApi, Rejection, User
 from tests.fakes.residents import Resident, Screen
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,14 +115,28 @@ class PatientTaker:
     #: Updates the resident caused: messages (/start, typed answers) and button presses.
     messages_sent: int = 0
     presses_sent: int = 0
+    #: Each press (its update) and when it was made (time.monotonic, as the fake's clock).
+    press_log: list[tuple[JSON, float]] = field(default_factory=list)
     #: Screens that showed an earlier step than one already acknowledged: a lost answer.
     regressions: list[tuple[int, int]] = field(default_factory=list)
+    #: What the resident types into a free-text question (None: one of TEXTS at random).
+    free_text: str | None = None
     finished: bool = False
+    #: When the thank-you showed (time.monotonic).
+    finished_at: float = 0.0
     _acked_step: int = -1
 
     @property
     def chat_id(self) -> int:
         return self.resident.chat_id
+
+    def answer_delays(self) -> list[float | None]:
+        """Seconds from each press to the bot's answer (None: never answered)."""
+        delays: list[float | None] = []
+        for update, pressed in self.press_log:
+            answer = self.server.answer_for(update)
+            delays.append(None if answer is None else answer.time - pressed)
+        return delays
 
     def _done_texts(self) -> tuple[str, str]:
         thanks = self.survey.thanks[self.language].strip().splitlines()[0]
@@ -149,7 +163,7 @@ class PatientTaker:
         screen = self.resident.current()
         for _ in range(400):
             if self.is_finished():
-                self.finished = True
+                self.finished, self.finished_at = True, time.monotonic()
                 return self.answers
             if time.monotonic() > deadline:
                 break
@@ -242,12 +256,12 @@ class PatientTaker:
     def _press(self, data: str, screen: Screen) -> bool:
         self.actions += 1
         try:
-            self.resident._last_press = self.server.press(
-                self.resident.user, screen.message_id, data
-            )
+            update = self.server.press(self.resident.user, screen.message_id, data)
         except ValueError:  # the message went away meanwhile
             return False
+        self.resident._last_press = update
         self.presses_sent += 1
+        self.press_log.append((update, time.monotonic()))
         return True
 
     def _decide(self, question: Question) -> object:
@@ -267,7 +281,7 @@ class PatientTaker:
         if isinstance(question, NumberQuestion):
             return rng.randint(question.min, question.max)
         assert isinstance(question, TextQuestion)
-        return rng.choice(TEXTS)
+        return self.free_text if self.free_text is not None else rng.choice(TEXTS)
 
 
 def make_takers(

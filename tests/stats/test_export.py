@@ -1,0 +1,133 @@
+"""`bot.export` (CSV files), and the store's batching that live tallies rely on."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import tempfile
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import stats
+from bot.export import FREE_TEXT_COLUMNS, TALLY_COLUMNS, free_texts_csv, tallies_csv
+from bot.tallies import tally_cells
+from storage import MemoryStore, Response, SQLiteStore, Store
+from storage.base import Cell
+from tests.stats import answers, make_survey, snapshot_of
+from tests.stats.test_stats_text import RESIDENTS
+
+SURVEY = make_survey(k=5)
+SNAPSHOT = snapshot_of(SURVEY, RESIDENTS)
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_the_tallies_csv_holds_every_table_as_published() -> None:
+    text = tallies_csv(SURVEY, SNAPSHOT, "en")
+    rows = _rows(text)
+    assert tuple(rows[0].keys()) == TALLY_COLUMNS
+    tables = {(r["question_id"], r["by_question_id"] or None) for r in rows}
+    assert tables == {t for t in stats.available_tables(SURVEY) if t[0] != "visits"}
+    assert {r["survey_id"] for r in rows} == {SURVEY.id}
+    assert {r["survey_version"] for r in rows} == {SURVEY.version}
+    south = {
+        r["choice_id"]: (r["count"], r["percent"])
+        for r in rows
+        if (r["question_id"], r["by_question_id"], r["by_choice_id"]) == ("feel", "area", "south")
+    }
+    assert south == {
+        "safe": ("8", "44.4"),
+        "unsure": ("<5", ""),
+        "unsafe": ("<5", ""),
+        "*": ("18", ""),
+    }
+    overall = [r for r in rows if r["question_id"] == "feel" and not r["by_question_id"]]
+    assert [(r["choice"], r["count"]) for r in overall] == [
+        ("safe en", "24"),
+        ("unsure en", "18"),
+        ("unsafe en", "9"),
+        ("Answered (number who answered)", "51"),
+    ]
+    assert "note" not in {r["question_id"] for r in rows}  # free text is never tallied
+
+
+def test_no_small_count_is_exported() -> None:
+    residents = [answers(area="north")] * 6 + [answers(area="east", feel="unsafe")] * 2
+    snapshot = snapshot_of(SURVEY, residents)
+    for row in _rows(tallies_csv(SURVEY, snapshot, "sv")):
+        assert row["count"] == "<5" or not 0 < int(row["count"]) < 5, row
+
+
+def test_free_texts_are_only_question_and_text_sorted_and_defused() -> None:
+    texts = [("note", "zebra crossing is dark"), ("note", "=HYPERLINK(1)"), ("note", "a, b")]
+    rows = list(csv.reader(io.StringIO(free_texts_csv(texts))))
+    assert rows[0] == list(FREE_TEXT_COLUMNS)
+    assert all(len(row) == 2 for row in rows)
+    assert rows[1:] == [
+        ["note", "'=HYPERLINK(1)"],
+        ["note", "a, b"],
+        ["note", "zebra crossing is dark"],
+    ]
+    assert free_texts_csv(list(reversed(texts))) == free_texts_csv(texts)
+
+
+# --- the store publishes in batches ----------------------------------------------------------
+
+
+async def _run_store(store: Store, plan: list[int], k: int) -> list[tuple[int, dict[Cell, int]]]:
+    """Complete responses in the planned bursts, looking at the published snapshot after each."""
+    survey = make_survey(k=k)
+    seen: list[tuple[int, dict[Cell, int]]] = []
+    completed = 0
+    for burst in plan:
+        for _ in range(burst):
+            resident = answers(area=("north", "south", "east")[completed % 3])
+            response = Response(survey.id, survey.version, date(2026, 11, 3), "sv", resident)
+            cells = tally_cells(survey, resident)
+            key = completed.to_bytes(4, "big")
+            assert await store.complete(
+                session_key=b"s" + key, marker=b"m" + key, response=response, cells=cells
+            )
+            completed += 1
+        snapshot = await store.publish_if_due(survey.id, k)
+        assert snapshot.responses + snapshot.waiting == completed
+        seen.append((snapshot.responses, dict(snapshot.cells)))
+    await store.close()
+    return seen
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+@settings(max_examples=25, deadline=None)
+@given(plan=st.lists(st.integers(0, 7), min_size=1, max_size=12), k=st.integers(3, 10))
+def test_two_publications_differ_by_nobody_or_at_least_k(
+    kind: str, plan: list[int], k: int
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+
+        async def run() -> list[tuple[int, dict[Cell, int]]]:
+            store: Store
+            if kind == "memory":
+                store = MemoryStore()
+            else:
+                store = await SQLiteStore.open(Path(folder) / "s.db", synchronous="NORMAL")
+            return await _run_store(store, plan, k)
+
+        seen = asyncio.run(run())
+    previous = (0, {})
+    survey = make_survey(k=k)
+    for responses, cells in seen:
+        assert responses == previous[0] or responses - previous[0] >= k
+        # The counters are those of exactly the first `responses` residents.
+        expected: Counter[Cell] = Counter()
+        for n in range(responses):
+            expected.update(tally_cells(survey, answers(area=("north", "south", "east")[n % 3])))
+        assert {c: v for c, v in cells.items() if v} == dict(expected)
+        previous = (responses, cells)
