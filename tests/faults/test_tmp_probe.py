@@ -15,4 +15,4 @@ async def test_probe(server, survey, tmp_path):
         steps = sum(x.actions for x in takers) - s0
         task.cancel()
         print(f"\n{steps} steps in 10 s")
-        st = pstats.Stats(pr); st.sort_stats("tottime").print_stats(25)
+        st = pstats.Stats(pr); st.print_callers("_find_and_load")
