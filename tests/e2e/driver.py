@@ -43,10 +43,13 @@ class SurveyTaker:
     rng: random.Random
     answers: dict[str, object] = field(default_factory=dict)
     skip_rate: float = 0.2
+    #: Actions taken (presses, typed messages, commands): the resident's steps.
+    actions: int = 0
 
     async def act(self, action: object) -> Screen:
         """Run `action` (an awaitable) and wait until the bot showed something new."""
         before = self.resident.current()
+        self.actions += 1
         await action  # type: ignore[misc]
         chat = self.resident.chat_id
 

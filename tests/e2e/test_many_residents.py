@@ -28,8 +28,11 @@ def _expected(survey: Survey, answers: dict[str, object]) -> dict[str, object]:
     return kept
 
 
+SETUP_METHODS = {"getUpdates", "getMe", "deleteWebhook", "setMyCommands"}
+
+
 async def _run_residents(
-    server: FakeBotApi, survey: Survey, count: int, seed: int
+    server: FakeBotApi, survey: Survey, count: int, seed: int, steps: list[int] | None = None
 ) -> list[dict[str, object]]:
     rng = random.Random(seed)
     takers = [
@@ -44,7 +47,10 @@ async def _run_residents(
         )
         for i in range(count)
     ]
-    return list(await asyncio.gather(*(t.answer_all() for t in takers)))
+    given = list(await asyncio.gather(*(t.answer_all() for t in takers)))
+    if steps is not None:
+        steps.append(sum(t.actions for t in takers))
+    return given
 
 
 async def test_fifty_residents_answering_at_random_all_finish_with_exact_answers(
@@ -53,8 +59,13 @@ async def test_fifty_residents_answering_at_random_all_finish_with_exact_answers
     async with running_bot(
         server, survey, tmp_path / "s.db", concurrency=16, overall_rate=1000
     ) as bot:
-        given = await _run_residents(server, survey, 50, seed=7)
+        steps: list[int] = []
+        given = await _run_residents(server, survey, 50, seed=7, steps=steps)
         responses = await bot.service.store.responses(survey.id)
+    calls = [c for c in server.calls if c.method not in SETUP_METHODS]
+    per_step = len(calls) / steps[0]
+    print(f"{len(calls)} Bot API calls for {steps[0]} steps: {per_step:.2f} per step")
+    assert per_step <= 2.0
     assert len(responses) == 50
     stored = sorted((dict(r.answers) for r in responses), key=_canonical)
     expected = sorted((_expected(survey, a) for a in given), key=_canonical)
