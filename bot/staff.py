@@ -7,12 +7,15 @@ What must hold:
   collected answers (a removed or renamed question or choice that has answers, or a question
   whose kind changed), unless the admin kept the old id with `retired: true`; residents in the
   middle of the survey continue on the new version (the engine fits their session to it);
+- the suppression audit and charts are CPU work (up to ~1 s): they run in a worker thread, so
+  residents' steps never wait for a staff member's /stats;
 - every staff and admin action is audited with role, actor id and the minute (staff are
   employees, not respondents, so their ids may be kept).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -67,27 +70,35 @@ class StaffService:
     async def headline(self, language: str) -> Headline:
         snapshot = await self.snapshot()
         in_progress = await self._residents.store.count_sessions(self.survey.id)
-        return headline(self.survey, snapshot, in_progress, language)
+        return await asyncio.to_thread(headline, self.survey, snapshot, in_progress, language)
 
     async def table(self, question_id: str, by_question_id: str | None, language: str) -> Table:
         """One question's tally, overall or split (raises `bot.stats.StatsError` if none)."""
         snapshot = await self.snapshot()
         if by_question_id is None:
-            return overall_table(self.survey, snapshot, question_id, language)
-        return split_table(self.survey, snapshot, question_id, by_question_id, language)
+            return await asyncio.to_thread(
+                overall_table, self.survey, snapshot, question_id, language
+            )
+        return await asyncio.to_thread(
+            split_table, self.survey, snapshot, question_id, by_question_id, language
+        )
 
     async def all_tables(self, language: str) -> list[Table]:
         """Every question's overall tally, in survey order."""
-        snapshot = await self.snapshot()
-        return [
-            overall_table(self.survey, snapshot, question_id, language)
-            for question_id, by in available_tables(self.survey)
-            if by is None
-        ]
+        snapshot, survey = await self.snapshot(), self.survey
+
+        def build() -> list[Table]:
+            return [
+                overall_table(survey, snapshot, question_id, language)
+                for question_id, by in available_tables(survey)
+                if by is None
+            ]
+
+        return await asyncio.to_thread(build)
 
     async def export(self, language: str, *, with_free_text: bool) -> Export:
         snapshot = await self.snapshot()
-        tallies = tallies_csv(self.survey, snapshot, language)
+        tallies = await asyncio.to_thread(tallies_csv, self.survey, snapshot, language)
         texts = None
         if with_free_text:
             texts = free_texts_csv(await self._residents.store.free_texts(self.survey.id))

@@ -10,6 +10,7 @@ What must hold:
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 from collections.abc import Sequence
@@ -257,7 +258,7 @@ async def _answer(query: Any, text: str | None) -> None:
 
 async def _photo(context: Context, chat_id: int, table: Table) -> None:
     try:
-        png = chart_png(table)
+        png = await asyncio.to_thread(chart_png, table)
         await context.bot.send_photo(chat_id, InputFile(png, filename="chart.png"))
     except TelegramError as err:
         log.warning("could not send a chart: %s", err)
