@@ -67,7 +67,7 @@ def test_handlers_never_import_storage(path: Path) -> None:
 
 
 def test_pure_modules_do_no_io() -> None:
-    pure = {"bot.engine", "bot.render", "bot.stats", "bot.tallies", "bot.survey"}
+    pure = {"bot.engine", "bot.render", "bot.stats", "bot.disclosure", "bot.tallies", "bot.survey"}
     for path in MODULES:
         if _name(path) in pure:
             names = _imports(path)
