@@ -94,7 +94,7 @@ class BotProcess:
     async def __aenter__(self) -> BotProcess:
         polls = self.server.counts["getUpdates"]
         with self.log_path.open("wb") as log:
-            self.proc = subprocess.Popen(  # noqa: ASYNC220 - starting does not block
+            self.proc = subprocess.Popen(
                 self.argv, env=self.env, cwd=self.scratch, stdout=log, stderr=subprocess.STDOUT
             )
         deadline = time.monotonic() + self.ready_timeout
@@ -110,7 +110,7 @@ class BotProcess:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    async def stop(self, timeout: float = 20.0) -> int | None:  # noqa: ASYNC109
+    async def stop(self, timeout: float = 20.0) -> int | None:
         """SIGTERM, wait (serving the fake API meanwhile), SIGKILL after `timeout` seconds."""
         proc = self.proc
         if proc is None or proc.poll() is not None:

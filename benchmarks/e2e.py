@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,13 +88,17 @@ async def load_run(
     at_once: int,
     settings: dict[str, str | int | float],
     seed: int = 1,
-    timeout: float = 240.0,  # noqa: ASYNC109
+    timeout: float = 240.0,
+    on_ready: Callable[[int], object] | None = None,
 ) -> LoadResult:
-    """`residents` residents (at most `at_once` at a time) answer the whole survey."""
+    """`residents` residents (at most `at_once` at a time) answer the whole survey;
+    `on_ready(pid)` is called once the bot polls, before the first resident."""
     async with FakeBotApi() as server:
         env = bot_env(server, scratch, label, **settings)
         async with BotProcess(server, argv, env, scratch, label) as bot:
             await server.wait_idle(quiet_for=0.2, timeout=10)
+            if on_ready is not None:
+                on_ready(bot.pid)
             first_call = len(server.calls)
             before = CpuMark.read(bot.pid)
             began = time.perf_counter()
@@ -230,8 +233,3 @@ async def latency_run(
             rejections=len(server.rejections),
             cpu=cpu,
         )
-
-
-def median(values: Sequence[float]) -> float:
-    """The median (0 for no values)."""
-    return statistics.median(values) if values else 0.0

@@ -1,16 +1,17 @@
 """`python -m benchmarks.launch [options]`: `survey-bot run` (`bot.cli`) with experimental
 changes applied in this process only, to measure them before anyone changes the bot.
 
-- `--overall-rate N`: the overall flood limit (sends/s) the runner passes to `BotOptions`; the
-  shipped runner always uses 30 (Telegram's limit), there is no setting for it yet;
-- `--request aiohttp`: `benchmarks.aiohttp_request.AiohttpRequest` instead of PTB's
-  `HTTPXRequest` (for both the API requests and getUpdates);
+- `--overall-rate N`: the overall flood limit (sends/s), i.e. SURVEYBOT_OVERALL_RATE (default 30,
+  Telegram's limit);
+- `--request httpx|aiohttp`: the HTTP client under PTB, i.e. SURVEYBOT_HTTP_CLIENT (the bot's
+  default is aiohttp; httpx is PTB's own, kept for comparison);
 - `--no-sniffio-lookup`: `sys.modules["sniffio"] = None`, so httpcore's `import sniffio` (on
   every lock it sets up, i.e. several times per request) fails at once instead of searching
   `sys.path` each time; the effect of installing `sniffio`, which httpcore uses but no longer
   gets as a dependency (anyio 4.16 does not require it);
 - `--profile FILE`: cProfile of the main thread's CPU time (`time.thread_time`, so waiting
-  in epoll does not count), written to FILE when the bot stops.
+  in epoll does not count), from SIGUSR1 (sent once the bot polls, so start-up is left out)
+  until the bot stops, written to FILE.
 
 Without options it is exactly `python -m bot.cli run`. Settings come from SURVEYBOT_* as usual.
 """
@@ -19,7 +20,8 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import functools
+import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -29,28 +31,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Apply the chosen changes, then run the bot like `survey-bot run`."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.launch")
     parser.add_argument("--overall-rate", type=float, default=None)
-    parser.add_argument("--request", choices=("httpx", "aiohttp"), default="httpx")
+    parser.add_argument("--request", choices=("httpx", "aiohttp"), default="aiohttp")
     parser.add_argument("--no-sniffio-lookup", action="store_true")
     parser.add_argument("--profile", default=None, metavar="FILE")
     args = parser.parse_args(argv)
 
-    import bot.app
-    import bot.runner
     from bot.cli import main as cli_main
 
     if args.overall_rate is not None:
-        options = functools.partial(bot.runner.BotOptions, overall_rate=args.overall_rate)
-        bot.runner.BotOptions = options  # type: ignore[misc]
-    if args.request == "aiohttp":
-        from benchmarks.aiohttp_request import AiohttpRequest
-
-        bot.app.HTTPXRequest = AiohttpRequest  # type: ignore[misc]
+        os.environ["SURVEYBOT_OVERALL_RATE"] = str(args.overall_rate)
+    os.environ["SURVEYBOT_HTTP_CLIENT"] = args.request
     if args.no_sniffio_lookup:
         sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
     if args.profile is None:
         return cli_main(["run"])
     profiler = cProfile.Profile(time.thread_time)  # CPU of the main thread, not waiting
-    profiler.enable()
+    signal.signal(signal.SIGUSR1, lambda signum, frame: profiler.enable())
     try:
         return cli_main(["run"])
     finally:

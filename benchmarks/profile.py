@@ -17,9 +17,13 @@ CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "HTTP client (httpx, httpcore, anyio, h11)",
         ("/httpx/", "/httpcore/", "/anyio/", "/h11/", "/sniffio/", "/aiohttp/", "/yarl/",
-         "/multidict/", "aiohttp", "yarl", "multidict"),
+         "/multidict/", "aiohttp", "yarl", "multidict", "/urllib/parse.py", "/ssl.py",
+         "/http/cookiejar.py", "/urllib/request.py", "/email/", "/ipaddress.py"),
     ),
-    ("imports at run time (failed `import sniffio`)", ("<frozen importlib", "posix.stat")),
+    (
+        "imports at run time (failed `import sniffio`)",
+        ("<frozen importlib", "posix.stat", "/_distutils_hack/", "__editable__"),
+    ),
     ("python-telegram-bot", ("/telegram/",)),
     ("pydantic (sessions, survey)", ("/pydantic/", "pydantic_core")),
     ("aiosqlite (main-thread side)", ("/aiosqlite/", "_queue.SimpleQueue")),
@@ -39,12 +43,22 @@ def categorise(where: str) -> str:
     return OTHER
 
 
+def _where(func: tuple[str, int, str]) -> str:
+    filename, line, name = func
+    return f"{filename}:{line}({name})"
+
+
 def breakdown(profile: Path) -> list[tuple[str, float]]:
-    """(category, share of the profiled CPU), largest first."""
+    """(category, share of the profiled CPU), largest first. A built-in function's time (e.g.
+    `isinstance`, `dict.get`, `posix.stat`) goes to the category of the code that called it."""
     stats = pstats.Stats(str(profile))
     totals: Counter[str] = Counter()
-    for (filename, line, name), row in stats.stats.items():  # type: ignore[attr-defined]
-        tottime = row[2]
-        totals[categorise(f"{filename}:{line}({name})")] += tottime
+    for func, row in stats.stats.items():  # type: ignore[attr-defined]
+        tottime, callers = row[2], row[4]
+        if func[0] == "~" and callers and categorise(_where(func)) == OTHER:
+            for caller, edge in callers.items():
+                totals[categorise(_where(caller))] += edge[2]
+        else:
+            totals[categorise(_where(func))] += tottime
     whole = sum(totals.values()) or 1.0
     return [(category, seconds / whole) for category, seconds in totals.most_common()]

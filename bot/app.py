@@ -36,6 +36,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.flood import FloodLimiter
 from bot.handlers import ResidentHandlers
 from bot.ordering import PerResidentProcessor
@@ -64,6 +65,9 @@ class BotOptions:
     per_chat_rate: float = 1
     #: Overall sends per second (Telegram: about 30); 0 turns every flood limit off.
     overall_rate: float = 30
+    #: The HTTP client under PTB: "aiohttp" (about a quarter of httpx's CPU per call, see
+    #: docs/performance.md) or "httpx" (PTB's default).
+    http_client: str = "aiohttp"
     #: Telegram user ids of staff (/stats) and admins (also /export, /reload).
     staff_ids: frozenset[int] = frozenset()
     admin_ids: frozenset[int] = frozenset()
@@ -89,14 +93,17 @@ def build_application(
 ) -> Application:  # type: ignore[type-arg]
     """The PTB application with every resident (and, given `staff`, staff) handler."""
     base = options.api_base_url.rstrip("/")
+    request: type[AiohttpRequest | HTTPXRequest] = (
+        AiohttpRequest if options.http_client == "aiohttp" else HTTPXRequest
+    )
     pool = options.concurrency + 8
     builder = (
         ApplicationBuilder()
         .token(options.token)
         .base_url(f"{base}/bot")
         .base_file_url(f"{base}/file/bot")
-        .request(HTTPXRequest(connection_pool_size=pool, read_timeout=15, write_timeout=15))
-        .get_updates_request(HTTPXRequest(read_timeout=options.poll_timeout + 10))
+        .request(request(connection_pool_size=pool, read_timeout=15, write_timeout=15))
+        .get_updates_request(request(read_timeout=options.poll_timeout + 10))
         .concurrent_updates(PerResidentProcessor(options.concurrency))
     )
     if options.overall_rate:

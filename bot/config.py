@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     poll_timeout: int = Field(default=10, ge=0, le=50)
     #: Sends per second in one chat (Telegram: about 1 on average; a short burst is allowed).
     per_chat_rate: float = Field(default=1, ge=0, le=100)
+    #: Sends per second overall (Telegram: about 30); raise only for a self-hosted test server.
+    overall_rate: float = Field(default=30, gt=0, le=100_000)
+    #: The HTTP client under python-telegram-bot: "aiohttp" (less CPU) or "httpx".
+    http_client: Literal["aiohttp", "httpx"] = "aiohttp"
     #: "FULL" (a completed response survives a power cut) or "NORMAL" (faster, see README).
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     #: Python logging level.

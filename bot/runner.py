@@ -31,6 +31,8 @@ async def serve(settings: Settings, survey: Survey, token: str) -> None:
         concurrency=settings.concurrency,
         poll_timeout=settings.poll_timeout,
         per_chat_rate=settings.per_chat_rate,
+        overall_rate=settings.overall_rate,
+        http_client=settings.http_client,
     )
     application = build_application(service, options, staff)
 

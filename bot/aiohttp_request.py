@@ -1,11 +1,12 @@
-"""An experimental python-telegram-bot request backend on aiohttp, to compare with PTB's default
-`HTTPXRequest` (the bot's HTTP client is where most of its CPU goes).
+"""The python-telegram-bot request backend on aiohttp, in place of PTB's default
+`HTTPXRequest` (the HTTP client is where most of a bot's CPU goes).
 
 What must hold: the same wire format as `HTTPXRequest` (form-encoded parameters, multipart when
 files are uploaded, PTB's User-Agent), the same constructor arguments the bot passes
 (`connection_pool_size`, `read_timeout`, `write_timeout`), and PTB's error types: a timeout
 becomes `telegram.error.TimedOut`, any other transport failure `telegram.error.NetworkError`.
-Not used by the bot: `benchmarks.launch --request aiohttp` swaps it in for a measurement.
+The bot uses it for every Bot API call (`bot.app`); `benchmarks/` compares it with HTTPXRequest:
+about a quarter of the CPU per request (see docs/performance.md).
 """
 
 from __future__ import annotations
