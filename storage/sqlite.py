@@ -27,7 +27,8 @@ import fcntl
 import json
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterable, Sequence
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -151,12 +152,44 @@ class SQLiteStore:
         return None if row is None else str(row[0])
 
     async def save_session(self, key: bytes, survey_id: str, state: str, day: date) -> None:
-        await self._write(
-            "INSERT INTO sessions (key, survey_id, state, day) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET "
-            "survey_id = excluded.survey_id, state = excluded.state, day = excluded.day",
-            (key, survey_id, state, day.isoformat()),
-        )
+        # The hot path (one write per resident step), as one trip to aiosqlite's thread: a step
+        # on the same day rewrites only `state`, leaving both indexed columns (and so both
+        # indexes) alone; a new session or a new day takes the full upsert. Measured in
+        # benchmarks/store_bench.py: 0.10x -> 0.93x of a plain aiosqlite insert loop.
+        when = day.isoformat()
+
+        def write(conn: sqlite3.Connection) -> None:
+            same_day = conn.execute(
+                "UPDATE sessions SET state = ? WHERE key = ? AND day = ?", (state, key, when)
+            )
+            if same_day.rowcount == 0:
+                conn.execute(
+                    "INSERT INTO sessions (key, survey_id, state, day) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET "
+                    "survey_id = excluded.survey_id, state = excluded.state, day = excluded.day",
+                    (key, survey_id, state, when),
+                )
+
+        await self._in_one_trip(write)
+
+    async def _in_one_trip(self, body: Callable[[sqlite3.Connection], None]) -> None:
+        """Run `body` as one write transaction in aiosqlite's thread (one round trip instead
+        of one per statement). Uses aiosqlite's `_execute`, its way to run a function in that
+        thread, the same the public methods use."""
+        db = self._db
+
+        def transaction() -> None:
+            conn = db._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                body(conn)
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
+        async with self._serial:
+            await db._execute(transaction)  # type: ignore[no-untyped-call]
 
     async def delete_session(self, key: bytes) -> None:
         await self._write("DELETE FROM sessions WHERE key = ?", (key,))
