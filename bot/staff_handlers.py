@@ -21,7 +21,6 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot.charts import chart_png
 from bot.handlers import ResidentHandlers
 from bot.staff import ADMIN, STAFF, StaffService
 from bot.stats import StatsError, Table
@@ -257,6 +256,9 @@ async def _answer(query: Any, text: str | None) -> None:
 
 
 async def _photo(context: Context, chat_id: int, table: Table) -> None:
+    # Imported on first use: matplotlib costs ~40 MB and ~0.8 s, and residents never need it.
+    from bot.charts import chart_png
+
     try:
         png = await asyncio.to_thread(chart_png, table)
         await context.bot.send_photo(chat_id, InputFile(png, filename="chart.png"))
