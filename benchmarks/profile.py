@@ -15,7 +15,7 @@ from pathlib import Path
 #: (category, markers in a function's file path or name), first match wins.
 CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
-        "HTTP client (httpx, httpcore, anyio, h11)",
+        "HTTP client (aiohttp or httpx, and their helpers)",
         ("/httpx/", "/httpcore/", "/anyio/", "/h11/", "/sniffio/", "/aiohttp/", "/yarl/",
          "/multidict/", "aiohttp", "yarl", "multidict", "/urllib/parse.py", "/ssl.py",
          "/http/cookiejar.py", "/urllib/request.py", "/email/", "/ipaddress.py"),
