@@ -44,6 +44,7 @@ from bot.service import SurveyService
 from bot.staff import StaffService
 from bot.staff_handlers import StaffHandlers, staff_handlers
 from bot.texts import COMMANDS, STAFF_COMMANDS, t
+from bot.updates import TolerantBot
 
 log = logging.getLogger(__name__)
 
@@ -97,22 +98,24 @@ def build_application(
         AiohttpRequest if options.http_client == "aiohttp" else HTTPXRequest
     )
     pool = options.concurrency + 8
-    builder = (
-        ApplicationBuilder()
-        .token(options.token)
-        .base_url(f"{base}/bot")
-        .base_file_url(f"{base}/file/bot")
-        .request(request(connection_pool_size=pool, read_timeout=15, write_timeout=15))
-        .get_updates_request(request(read_timeout=options.poll_timeout + 10))
-        .concurrent_updates(PerResidentProcessor(options.concurrency))
-    )
+    limiter = None
     if options.overall_rate:
         limiter = FloodLimiter(
             overall_rate=options.overall_rate,
             per_chat_rate=options.per_chat_rate,
             per_chat_burst=max(3, int(options.per_chat_rate * 3)),
         )
-        builder = builder.rate_limiter(limiter)
+    bot = TolerantBot(
+        options.token,
+        base_url=f"{base}/bot",
+        base_file_url=f"{base}/file/bot",
+        request=request(connection_pool_size=pool, read_timeout=15, write_timeout=15),
+        get_updates_request=request(read_timeout=options.poll_timeout + 10),
+        rate_limiter=limiter,
+    )
+    builder = (
+        ApplicationBuilder().bot(bot).concurrent_updates(PerResidentProcessor(options.concurrency))
+    )
     application = builder.build()
     application.add_handler(TypeHandler(Update, _SeenUpdates()), group=-1)
     residents = ResidentHandlers(service)
@@ -170,8 +173,16 @@ async def start_polling(
     await application.start()
     assert application.updater is not None
     await application.updater.start_polling(
-        poll_interval=0, timeout=int(poll_timeout), allowed_updates=ALLOWED_UPDATES
+        poll_interval=0,
+        timeout=int(poll_timeout),
+        allowed_updates=ALLOWED_UPDATES,
+        error_callback=_on_poll_error,
     )
+
+
+def _on_poll_error(error: TelegramError) -> None:
+    """A failed getUpdates: one line (PTB's default logs a whole traceback); PTB retries."""
+    log.warning("getUpdates failed, retrying: %s: %s", type(error).__name__, error)
 
 
 async def stop_polling(application: Application) -> None:  # type: ignore[type-arg]

@@ -36,6 +36,7 @@ from bot.engine import (
     Opened,
     Restarted,
     ShowIntro,
+    Stale,
     TextSent,
     Unexpected,
     UnexpectedKind,
@@ -170,10 +171,23 @@ class ResidentHandlers:
             await _answer(query, t("stale", self._language(None, user.language_code)))
             return
         result = await self.service.step(user.id, event, telegram_language=user.language_code)
+        target = query.message if isinstance(query.message, Message) else None
+        if (
+            target is not None
+            and result.after is not None
+            and result.after.screen == target.message_id
+            and all(isinstance(reply, Stale) for reply in result.replies)
+            and not _shows_step(target, result.after.step)
+        ):
+            # A stale press on the survey message itself: the message is behind the stored
+            # session (an earlier edit failed). Show the current question on it again.
+            result = await self.service.step(user.id, Opened(user.language_code))
+            await _answer(query, None)
+            await self._edit(context, target, render(result.replies[0], self.service.survey))
+            return
         screens = [render(reply, self.service.survey) for reply in result.replies]
         changed = result.after != result.before
         toast: str | None = None
-        target = query.message if isinstance(query.message, Message) else None
         edit: Screen | None = None
         for screen in screens:
             if screen.toast is not None and not changed:
@@ -211,13 +225,16 @@ class ResidentHandlers:
                 continue
             sent = await self._send(context, chat_id, screen)
             before, after = result.before, result.after
+            if sent is None:
+                # The step is stored; the old screen stays, and its buttons (or /start) go on.
+                continue
             if before is not None and before.screen is not None:
                 await self._delete_all(context, chat_id, [before.screen])
             typed = message.message_id if isinstance(event, TextSent) else None
             if after is None and before is not None:
                 leftovers = [*before.typed, *([typed] if typed else [])]
                 await self._delete_all(context, chat_id, leftovers)
-            elif after is not None and sent is not None and isinstance(reply, Ask | ShowIntro):
+            elif after is not None and isinstance(reply, Ask | ShowIntro):
                 await self.service.set_screen(user.id, sent.message_id, typed=typed)
 
     def _language(self, result: StepResult | None, telegram_language: str | None) -> str:
@@ -260,6 +277,19 @@ async def _answer(query: CallbackQuery, text: str | None) -> None:
         await query.answer(text=text)
     except TelegramError as err:
         log.info("could not answer a button press: %s", err)
+
+
+def _shows_step(message: Message, step: int) -> bool:
+    """Whether the message's buttons (as Telegram has them) belong to this step."""
+    markup = message.reply_markup
+    if markup is None:
+        return False
+    prefix = f"{step}:"
+    return any(
+        isinstance(button.callback_data, str) and button.callback_data.startswith(prefix)
+        for row in markup.inline_keyboard
+        for button in row
+    )
 
 
 def _leftovers(result: StepResult) -> list[int]:

@@ -23,7 +23,10 @@ from collections.abc import Iterable
 _TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
 _LONG_NUMBER = re.compile(r"\d{5,}")
 #: Loggers that would log per request or per query; kept at WARNING.
-_QUIET_LOGGERS = ("httpx", "httpcore", "aiosqlite")
+_QUIET_LOGGERS = ("httpx", "httpcore", "aiosqlite", "aiohttp")
+#: python-telegram-bot logs whole updates and API results at DEBUG (names, usernames, typed
+#: answers): its loggers never go below INFO, whatever SURVEYBOT_LOG_LEVEL says.
+_NEVER_DEBUG = ("telegram",)
 FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
@@ -79,4 +82,6 @@ def configure_logging(level: int | str = "INFO", extra_secrets: Iterable[str] = 
     root.setLevel(level)
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    for name in _NEVER_DEBUG:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
     install_redaction(extra_secrets)

@@ -10,7 +10,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = sorted([*ROOT.glob("bot/*.py"), *ROOT.glob("storage/*.py")])
 #: The Telegram adapter: the only modules that may import `telegram`.
-TELEGRAM_ADAPTER = {"bot.app", "bot.handlers", "bot.staff_handlers", "bot.flood", "bot.ordering"}
+TELEGRAM_ADAPTER = {
+    "bot.app",
+    "bot.handlers",
+    "bot.staff_handlers",
+    "bot.flood",
+    "bot.ordering",
+    "bot.updates",
+    "bot.aiohttp_request",
+}
 
 
 def _name(path: Path) -> str:
