@@ -135,10 +135,10 @@ class SQLiteStore:
             await self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                await self._db.commit()
             except BaseException:
-                await self._db.rollback()
+                await self._db.rollback()  # also after a failed commit: never left in a transaction
                 raise
-            await self._db.commit()
 
     async def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement in its own write transaction; returns the rows changed."""
@@ -183,10 +183,10 @@ class SQLiteStore:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 body(conn)
+                conn.commit()
             except BaseException:
-                conn.rollback()
+                conn.rollback()  # also after a failed commit: never left in a transaction
                 raise
-            conn.commit()
 
         async with self._serial:
             await db._execute(transaction)  # type: ignore[no-untyped-call]
@@ -351,8 +351,8 @@ class SQLiteStore:
 
     async def checkpoint(self) -> None:
         """Copy the WAL into the database and truncate it (dropping old page images)."""
-        async with self._serial:
-            await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        async with self._serial, self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+            await cursor.fetchall()  # an unread cursor would keep a statement open
 
     async def integrity_check(self) -> str:
         """SQLite's `PRAGMA integrity_check`: "ok", or the problems found."""
