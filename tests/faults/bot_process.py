@@ -15,6 +15,7 @@ Must hold:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -26,6 +27,23 @@ from types import TracebackType
 from tests.fakes.bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[2]
+#: `survey-bot run` with the overall flood limit off (30 sends/s would make a 200-resident run
+#: take minutes; the in-process harness allows the same). Everything else is the CLI's own.
+UNLIMITED_RUN = """
+import bot.runner
+from bot.app import BotOptions
+from bot.cli import main
+
+
+class Unlimited(BotOptions):
+    def __init__(self, *args, **kwargs):
+        kwargs["overall_rate"] = 0
+        super().__init__(*args, **kwargs)
+
+
+bot.runner.BotOptions = Unlimited
+raise SystemExit(main(["run"]))
+"""
 #: A fixed pseudonym secret for the subprocess bot (at least 32 characters).
 TEST_SECRET = "faults-suite-test-secret-0123456789-abcdefghijklmnop"
 #: The line `bot.app.run_until_stopped` logs once polling started.
@@ -48,6 +66,7 @@ class BotProcess:
         log_level: str = "INFO",
         extra_env: dict[str, str] | None = None,
         name: str = "bot",
+        flood_limits: bool = True,
     ) -> None:
         self.server = server
         self.workdir = workdir
@@ -56,6 +75,7 @@ class BotProcess:
         self.per_chat_rate = per_chat_rate
         self.log_level = log_level
         self.extra_env = dict(extra_env or {})
+        self.flood_limits = flood_limits
         self.log_path = workdir / f"{name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
         #: How often the bot was started, and killed with SIGKILL.
@@ -85,6 +105,8 @@ class BotProcess:
         return env
 
     def command(self) -> list[str]:
+        if not self.flood_limits:
+            return [sys.executable, "-c", UNLIMITED_RUN]
         return [sys.executable, "-m", "bot.cli", "run"]
 
     # ------------------------------------------------------------ log
@@ -110,7 +132,7 @@ class BotProcess:
         assert self.proc is not None
         return self.proc.pid
 
-    async def start(self, *, wait_ready: bool = True, timeout: float = START_TIMEOUT) -> None:  # noqa: ASYNC109
+    async def start(self, *, wait_ready: bool = True, timeout: float = START_TIMEOUT) -> None:
         """Start the bot; with `wait_ready`, return once it polls for updates."""
         assert not self.running, "the bot is already running"
         ready_before = self._ready_count()
@@ -129,16 +151,18 @@ class BotProcess:
             await self._wait_ready(ready_before, timeout)
             self.start_seconds.append(time.monotonic() - began)
 
-    async def _wait_ready(self, ready_before: int, timeout: float) -> None:  # noqa: ASYNC109
+    async def _wait_ready(self, ready_before: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while self._ready_count() <= ready_before:
             if not self.running:
                 raise AssertionError(f"the bot exited while starting:\n{self.log_tail()}")
             if time.monotonic() > deadline:
-                raise AssertionError(f"the bot did not start within {timeout} s:\n{self.log_tail()}")
+                raise AssertionError(
+                    f"the bot did not start within {timeout} s:\n{self.log_tail()}"
+                )
             await asyncio.sleep(0.05)
 
-    async def wait_exit(self, timeout: float = STOP_TIMEOUT) -> int:  # noqa: ASYNC109
+    async def wait_exit(self, timeout: float = STOP_TIMEOUT) -> int:
         """Wait until the child exits; returns its exit code (negative: killed by a signal)."""
         assert self.proc is not None
         deadline = time.monotonic() + timeout
@@ -148,7 +172,7 @@ class BotProcess:
             await asyncio.sleep(0.02)
         return code
 
-    async def stop(self, timeout: float = STOP_TIMEOUT) -> int:  # noqa: ASYNC109
+    async def stop(self, timeout: float = STOP_TIMEOUT) -> int:
         """SIGTERM, then wait for a clean exit; returns the exit code."""
         assert self.proc is not None
         if self.running:
@@ -163,7 +187,7 @@ class BotProcess:
         await self.wait_exit()
         self.kills += 1
 
-    async def restart(self, *, timeout: float = START_TIMEOUT) -> None:  # noqa: ASYNC109
+    async def restart(self, *, timeout: float = START_TIMEOUT) -> None:
         """Start again on the same database (after `kill` or `stop`)."""
         await self.start(timeout=timeout)
 
@@ -171,10 +195,8 @@ class BotProcess:
         """Cleanup: kill the child if it still runs (no counting, no waiting for readiness)."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):  # a kernel problem
                 self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:  # pragma: no cover - a kernel problem
-                pass
 
     async def __aenter__(self) -> BotProcess:
         await self.start()

@@ -18,7 +18,7 @@ import random
 import re
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -150,17 +150,16 @@ class PatientTaker:
 
     async def answer_all(
         self,
-        timeout: float = 55.0,  # noqa: ASYNC109
+        timeout: float = 55.0,
         *,
         max_answers: int | None = None,
     ) -> dict[str, object]:
         """Answer until the thank-you (or "already answered") shows, or until `max_answers`
         questions were answered and the screen moved on; returns the answers."""
         deadline = time.monotonic() + timeout
-        version = self.server.chat_version(self.chat_id)
-        self._send_start()  # opening the bot: not a nudge
-        await self._wait(version)
         screen = self.resident.current()
+        self._send_start()  # opening the bot: not a nudge
+        await self._wait(screen)
         for _ in range(400):
             if self.is_finished():
                 self.finished, self.finished_at = True, time.monotonic()
@@ -170,10 +169,9 @@ class PatientTaker:
             if self.think[1] > 0:
                 await asyncio.sleep(self.rng.uniform(*self.think))
             screen = self.resident.current()
-            version = self.server.chat_version(self.chat_id)
             step = step_of(screen)
             acted = await self._act(screen)
-            if acted and await self._wait(version):
+            if acted and await self._wait(screen):
                 if step is not None:
                     self._acked_step = max(self._acked_step, step)
                 if max_answers is not None and len(self.answers) >= max_answers:
@@ -187,30 +185,34 @@ class PatientTaker:
 
     async def _nudge(self) -> None:
         self.nudges += 1
-        version = self.server.chat_version(self.chat_id)
+        screen = self.resident.current()
         self._send_start()
-        await self._wait(version)
+        await self._wait(screen)
 
     def _send_start(self) -> None:
         self.resident._last_press = None
         self.messages_sent += 1
         self.server.send_command(self.resident.user, "/start")
 
-    async def _wait(self, version: int) -> bool:
-        """Whether the chat changed since `version` within `patience` (False on a toast)."""
-        chat, server = self.chat_id, self.server
+    async def _wait(self, before: Screen) -> bool:
+        """Whether the screen moved on from `before` within `patience` (False on a toast).
+
+        Any change in the chat is not enough: a step may send the new screen and then delete an
+        older message, and the deletion of the previous step's message must not count as the
+        answer to this one (the resident would type their answer twice)."""
+
+        def moved() -> bool:
+            return self.resident.current() != before or self.is_finished()
 
         def moved_or_refused() -> bool:
-            if server.chat_version(chat) > version:
-                return True
             answer = self.resident.last_answer()
-            return answer is not None and answer.text is not None
+            return moved() or (answer is not None and answer.text is not None)
 
         try:
-            await server.wait_for(moved_or_refused, self.patience, chat_id=chat)
+            await self.server.wait_for(moved_or_refused, self.patience, chat_id=self.chat_id)
         except TimeoutError:
             return False
-        return server.chat_version(chat) > version
+        return moved()
 
     async def _act(self, screen: Screen) -> bool:
         """Do the next thing the screen asks for; False if it shows nothing to act on."""
@@ -316,7 +318,7 @@ def make_takers(
 
 async def run_all(
     takers: Sequence[PatientTaker],
-    timeout: float = 55.0,  # noqa: ASYNC109
+    timeout: float = 55.0,
     concurrency: int = 50,
     *,
     max_answers: int | None = None,
@@ -404,9 +406,7 @@ def assert_store_matches(
     assert report.sessions == other_sessions, "a finished resident's session was left behind"
 
 
-def unexpected_rejections(
-    server: FakeBotApi, allowed: Sequence[str] = ()
-) -> list[Rejection]:
+def unexpected_rejections(server: FakeBotApi, allowed: Sequence[str] = ()) -> list[Rejection]:
     """Calls Telegram would have refused, other than those whose description is `allowed`."""
     return [r for r in server.rejections if not any(a in r.description for a in allowed)]
 
@@ -416,8 +416,7 @@ LOG_RECORD = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: ")
 
 
 class TracebackInLog(AssertionError):
-    """The bot's log shows a traceback (a known bug is marked xfail with this exception, so
-    that any other failure of the same test still fails)."""
+    """The bot's log shows a traceback (its own type, so a test may expect exactly this)."""
 
 
 def assert_clean_log(log: str, user_ids: Iterable[int], *, max_lines: int | None = None) -> None:
@@ -429,4 +428,6 @@ def assert_clean_log(log: str, user_ids: Iterable[int], *, max_lines: int | None
         assert len(records) <= max_lines, "\n".join(records[-40:])
     if "Traceback" in log:
         start = log.index("Traceback")
-        raise TracebackInLog(f"a traceback in the bot's log:\n{log[max(0, start - 300) : start + 1500]}")
+        raise TracebackInLog(
+            f"a traceback in the bot's log:\n{log[max(0, start - 300) : start + 1500]}"
+        )

@@ -13,6 +13,7 @@ import asyncio
 from pathlib import Path
 
 from bot.survey import Survey
+from tests.fakes.bot_api import FakeBotApi
 from tests.faults.bot_process import BotProcess, run_cli_once
 from tests.faults.conftest import (
     assert_clean_log,
@@ -21,7 +22,6 @@ from tests.faults.conftest import (
     read_store,
     run_all,
 )
-from tests.fakes.bot_api import FakeBotApi
 
 
 async def test_a_second_bot_on_the_same_database_refuses_and_the_first_keeps_working(
