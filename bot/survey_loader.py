@@ -90,6 +90,13 @@ def parse_survey(text: str, filename: str = "<string>") -> Survey:
         tree = yaml.compose(text)
     except MarkedYAMLError as err:
         raise SurveyError([_syntax_problem(err, filename)]) from err
+    except YAMLError as err:  # e.g. a control character: ruamel's ReaderError has no mark
+        position = getattr(err, "position", 0)
+        line = text.count("\n", 0, position) + 1
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
+        fix = "remove the invisible control character here (copied from another program?)"
+        problem = Problem(filename, line, column, "", f"unreadable text: {err}", fix)
+        raise SurveyError([problem]) from err
     try:
         data = yaml.constructor.construct_document(tree) if tree is not None else None
     except MarkedYAMLError as err:
