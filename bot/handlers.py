@@ -197,16 +197,17 @@ class ResidentHandlers:
         await _answer(query, toast)
         if edit is None or target is None:
             return
-        await self._edit(context, target, edit)
+        shown = await self._edit(context, target, edit)
         chat_id = target.chat_id
         before, after = result.before, result.after
-        if before is not None and before.screen not in (None, target.message_id):
-            # The press came from another message (e.g. /language): it is the survey now.
+        if before is not None and before.screen not in (None, shown):
+            # The press came from another message (e.g. /language), or the survey had to be
+            # sent anew: the old survey message goes.
             await self._delete_all(context, chat_id, [before.screen or 0])
         if after is None and before is not None:
             await self._delete_all(context, chat_id, list(before.typed))
-        elif after is not None and after.screen != target.message_id:
-            await self.service.set_screen(user.id, target.message_id)
+        elif after is not None and after.screen != shown:
+            await self.service.set_screen(user.id, shown)
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -251,18 +252,23 @@ class ResidentHandlers:
             log.warning("could not send a message: %s", err)
             return None
 
-    async def _edit(self, context: Context, message: Message, screen: Screen) -> None:
+    async def _edit(self, context: Context, message: Message, screen: Screen) -> int:
+        """Show `screen` on `message`; returns the id of the message that shows it (a new one
+        when the old could not be edited)."""
         try:
             await message.edit_text(
                 screen.text, parse_mode=ParseMode.HTML, reply_markup=markup(screen)
             )
         except BadRequest as err:
             if "not modified" in str(err):
-                return
+                return message.message_id
             log.warning("could not edit the survey message (%s); sending it anew", err)
-            await self._send(context, message.chat_id, screen)
+            sent = await self._send(context, message.chat_id, screen)
+            if sent is not None:
+                return sent.message_id
         except TelegramError as err:
             log.warning("could not edit the survey message: %s", err)
+        return message.message_id
 
     async def _delete_all(self, context: Context, chat_id: int, ids: Sequence[int]) -> None:
         for message_id in ids:
