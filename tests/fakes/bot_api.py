@@ -1342,7 +1342,7 @@ class FakeBotApi:
     async def wait_for(
         self,
         predicate: Callable[[], bool],
-        timeout: float = 5.0,  # noqa: ASYNC109 - the deadline is part of the API
+        timeout: float = 5.0,
         *,
         chat_id: int | None = None,
     ) -> None:
@@ -1363,7 +1363,7 @@ class FakeBotApi:
     async def wait_idle(
         self,
         quiet_for: float = 0.2,
-        timeout: float = 10.0,  # noqa: ASYNC109 - the deadline is part of the API
+        timeout: float = 10.0,
     ) -> None:
         """Wait until every update was fetched, no call is in flight and none arrived for
         ``quiet_for`` seconds. Raises TimeoutError."""

@@ -78,7 +78,7 @@ class Resident:
     def buttons(self) -> list[Button]:
         return list(self.current().buttons)
 
-    async def screen(self, timeout: float = 5.0) -> Screen:  # noqa: ASYNC109
+    async def screen(self, timeout: float = 5.0) -> Screen:
         """The screen, waiting up to ``timeout`` for the bot to show anything at all."""
         await self.server.wait_for(
             lambda: self.last_message() is not None, timeout, chat_id=self.chat_id
@@ -107,7 +107,7 @@ class Resident:
         label: str | None = None,
         message_id: int | None = None,
         wait: bool = True,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
         settle: float = 0.0,
     ) -> Screen:
         """Press a button of the survey message (or of ``message_id``, e.g. an old one).
@@ -132,7 +132,7 @@ class Resident:
         text: str,
         *,
         wait: bool = True,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
         settle: float = 0.0,
     ) -> Screen:
         """Type ``text``; with ``wait`` returns the screen after the bot reacted."""
@@ -145,7 +145,7 @@ class Resident:
         command: str,
         *,
         wait: bool = True,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
         settle: float = 0.0,
     ) -> Screen:
         """Send a command such as ``/start``; with ``wait`` returns the screen afterwards."""
@@ -155,7 +155,7 @@ class Resident:
 
     async def wait_change(
         self,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
         *,
         settle: float = 0.0,
     ) -> Screen:
@@ -173,7 +173,7 @@ class Resident:
         self._mark()
         return self.current()
 
-    async def _wait_past(self, version: int, timeout: float) -> None:  # noqa: ASYNC109
+    async def _wait_past(self, version: int, timeout: float) -> None:
         chat, server = self.chat_id, self.server
         await server.wait_for(lambda: server.chat_version(chat) > version, timeout, chat_id=chat)
 
