@@ -36,7 +36,6 @@ from bot.engine import (
     Opened,
     Restarted,
     ShowIntro,
-    Stale,
     TextSent,
     Unexpected,
     UnexpectedKind,
@@ -172,19 +171,6 @@ class ResidentHandlers:
             return
         result = await self.service.step(user.id, event, telegram_language=user.language_code)
         target = query.message if isinstance(query.message, Message) else None
-        if (
-            target is not None
-            and result.after is not None
-            and result.after.screen == target.message_id
-            and all(isinstance(reply, Stale) for reply in result.replies)
-            and not _shows_step(target, result.after.step)
-        ):
-            # A stale press on the survey message itself: the message is behind the stored
-            # session (an earlier edit failed). Show the current question on it again.
-            result = await self.service.step(user.id, Opened(user.language_code))
-            await _answer(query, None)
-            await self._edit(context, target, render(result.replies[0], self.service.survey))
-            return
         screens = [render(reply, self.service.survey) for reply in result.replies]
         changed = result.after != result.before
         toast: str | None = None
@@ -283,19 +269,6 @@ async def _answer(query: CallbackQuery, text: str | None) -> None:
         await query.answer(text=text)
     except TelegramError as err:
         log.info("could not answer a button press: %s", err)
-
-
-def _shows_step(message: Message, step: int) -> bool:
-    """Whether the message's buttons (as Telegram has them) belong to this step."""
-    markup = message.reply_markup
-    if markup is None:
-        return False
-    prefix = f"{step}:"
-    return any(
-        isinstance(button.callback_data, str) and button.callback_data.startswith(prefix)
-        for row in markup.inline_keyboard
-        for button in row
-    )
 
 
 def _leftovers(result: StepResult) -> list[int]:
