@@ -59,7 +59,7 @@ class BotOptions:
 
     token: str
     api_base_url: str = "https://api.telegram.org"
-    concurrency: int = 32
+    concurrency: int = 1024
     #: Seconds a getUpdates long poll waits for news.
     poll_timeout: float = 10
     #: Per-chat sends per second (Telegram: about 1 on average); 0 turns the limit off.
@@ -97,7 +97,9 @@ def build_application(
     request: type[AiohttpRequest | HTTPXRequest] = (
         AiohttpRequest if options.http_client == "aiohttp" else HTTPXRequest
     )
-    pool = options.concurrency + 8
+    # Handlers mostly wait (for the flood limit, for Telegram); connections are only held
+    # while a request is on the wire, so the pool stays small however many residents run.
+    pool = min(options.concurrency, 56) + 8
     limiter = None
     if options.overall_rate:
         limiter = FloodLimiter(

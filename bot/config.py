@@ -46,8 +46,9 @@ class Settings(BaseSettings):
     secret_file: Path | None = None
     #: Sessions idle longer than this are deleted.
     session_ttl_days: int = Field(default=7, ge=1, le=365)
-    #: Residents handled at the same time (each resident's updates stay in order).
-    concurrency: int = Field(default=32, ge=1, le=1024)
+    #: Residents handled at the same time (each resident's updates stay in order). High, so a
+    #: crowd's presses are answered at once while their edits wait for the flood limit.
+    concurrency: int = Field(default=1024, ge=1, le=4096)
     #: Seconds one getUpdates long poll waits for news.
     poll_timeout: int = Field(default=10, ge=0, le=50)
     #: Sends per second in one chat (Telegram: about 1 on average; a short burst is allowed).

@@ -78,7 +78,9 @@ async def flood_run(
     gc.freeze()
     async with FakeBotApi() as server:
         server.faults.enforce_flood = True
-        takers = make_takers(server, survey, RESIDENTS, seed=2000, patience=60.0)
+        # A resident waits for the crowd: every send of everyone ahead goes at 30/s.
+        patience = max(60.0, RESIDENTS * 2 / OVERALL_LIMIT)
+        takers = make_takers(server, survey, RESIDENTS, seed=2000, patience=patience)
         async with BotProcess(server, workdir, survey_path, per_chat_rate=None) as bot:
             began = time.monotonic()
             timeout = 80 + RESIDENTS * (ANSWERS + 2) / OVERALL_LIMIT
