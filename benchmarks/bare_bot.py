@@ -18,7 +18,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     ApplicationBuilder,
@@ -132,7 +132,8 @@ def main() -> None:
         positions[chat_id] = position
         text, markup = own[position]
         await query.answer()
-        await query.message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)  # type: ignore[union-attr]
+        if isinstance(query.message, Message):
+            await query.message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
     application = (
         ApplicationBuilder()

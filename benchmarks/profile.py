@@ -30,7 +30,6 @@ CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("bot and storage code", ("/bot/", "/storage/", "/benchmarks/")),
     ("json", ("/json/", "_json")),
     ("asyncio event loop, sockets", ("/asyncio/", "selectors", "_socket", "select.epoll")),
-    ("aiolimiter (flood limits)", ("/aiolimiter/",)),
 )  # fmt: skip
 OTHER = "everything else (stdlib, logging, ...)"
 

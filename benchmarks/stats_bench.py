@@ -27,6 +27,7 @@ from pathlib import Path
 
 from benchmarks.answers import DAY, Completed, completed, shipped_survey
 from bot import stats
+from bot.disclosure import disclosure
 from bot.survey import Survey
 from storage.base import Cell
 from storage.sqlite import SQLiteStore
@@ -79,7 +80,7 @@ def _add_responses(path: Path, survey: Survey, pool: list[Completed], n: int, se
 def clear_disclosure_cache() -> None:
     """Forget remembered suppression patterns, wherever `bot.stats` keeps them (a module-level
     `_CACHE` beside `disclosure`, or an `lru_cache`), so each timing starts cold."""
-    compute = stats.disclosure
+    compute = disclosure
     owner = sys.modules[compute.__module__]
     cache = getattr(owner, "_CACHE", None)
     if cache is not None:

@@ -76,7 +76,7 @@ class OneTripStore(SQLiteStore):
             return result
 
         async with self._serial:
-            return await db._execute(transaction)  # type: ignore[no-any-return]
+            return await db._execute(transaction)  # type: ignore[no-untyped-call,no-any-return]
 
     async def save_session(self, key: bytes, survey_id: str, state: str, day: date) -> None:
         params = (key, survey_id, state, day.isoformat())

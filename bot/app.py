@@ -59,7 +59,7 @@ class BotOptions:
 
     token: str
     api_base_url: str = "https://api.telegram.org"
-    concurrency: int = 1024
+    concurrency: int = 4096
     #: Seconds a getUpdates long poll waits for news.
     poll_timeout: float = 10
     #: Per-chat sends per second (Telegram: about 1 on average); 0 turns the limit off.

@@ -47,8 +47,9 @@ class Settings(BaseSettings):
     #: Sessions idle longer than this are deleted.
     session_ttl_days: int = Field(default=7, ge=1, le=365)
     #: Residents handled at the same time (each resident's updates stay in order). High, so a
-    #: crowd's presses are answered at once while their edits wait for the flood limit.
-    concurrency: int = Field(default=1024, ge=1, le=4096)
+    #: crowd's presses are answered at once while their edits wait for the flood limit (a
+    #: waiting handler costs a few kB; PTB holds every fetched update in memory anyway).
+    concurrency: int = Field(default=4096, ge=1, le=4096)
     #: Seconds one getUpdates long poll waits for news.
     poll_timeout: int = Field(default=10, ge=0, le=50)
     #: Sends per second in one chat (Telegram: about 1 on average; a short burst is allowed).

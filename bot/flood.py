@@ -2,8 +2,13 @@
 
 What must hold:
 - in ANY window of one second at most `overall_rate` requests that target a chat (sendMessage,
-  edits, deletions, photos...), about 30/s for a bot: a sliding window of send times, not a
-  token bucket (a bucket of 30 that refills at 30/s lets about 60 through in one second);
+  edits, deletions, photos...) ARRIVE at Telegram, about 30/s for a bot. A sliding window, not a
+  token bucket (a bucket of 30 that refills at 30/s lets about 60 through in one second), and a
+  send holds its place in the window from the moment it is let through until one period after
+  its response came back. Telegram sees the send somewhere in between, so however long it
+  waited for a connection, the event loop or the network, arrivals keep the limit too (if
+  `limit` + 1 arrived within one period, the last to be let through would have found the other
+  `limit` still holding their places);
 - in any one chat at most `per_chat_burst` sends per `per_chat_burst / per_chat_rate` seconds,
   so on average `per_chat_rate` per second with a small burst (a step may edit one message and
   delete another); PTB's own `AIORateLimiter` limits only group chats per chat, and a survey bot
@@ -17,8 +22,9 @@ Requests without a chat (answerCallbackQuery, getUpdates) are not limited.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -29,36 +35,55 @@ log = logging.getLogger(__name__)
 
 JSONDict = dict[str, Any]
 _Result = bool | JSONDict | list[JSONDict]
-#: Send times are taken before the request leaves; this margin keeps their arrival at
-#: Telegram within the limit too when network delays vary.
-_MARGIN = 0.1
+
+
+class Slot:
+    """One send's place in a window: held while the send is under way, then for one period."""
+
+    __slots__ = ("done",)
+
+    def __init__(self) -> None:
+        #: Loop time at which the send's response came back (None while it is under way).
+        self.done: float | None = None
 
 
 class SlidingWindow:
-    """At most `limit` acquisitions in any `period` seconds; waiters go first come, first served."""
+    """At most `limit` sends in any `period` seconds, counting each from the moment it is let
+    through until `period` after it is released; waiters go first come, first served."""
 
     def __init__(self, limit: int, period: float) -> None:
         self._limit = limit
-        self._period = period + _MARGIN
-        self._times: deque[float] = deque()
-        self._lock = asyncio.Lock()
+        self._period = period
+        self._slots: list[Slot] = []
+        self._turn = asyncio.Lock()
+        self._released = asyncio.Event()
 
-    async def acquire(self, not_before: Callable[[], float] | None = None) -> None:
-        """Wait until one more event fits in the window (and, if given, until the loop time
-        `not_before()`), and count it at the moment it is let through."""
-        async with self._lock:
+    async def acquire(self, not_before: Callable[[], float] | None = None) -> Slot:
+        """Wait until one more send fits in the window (and, if given, until the loop time
+        `not_before()`); the caller must `release` the slot when the send is over."""
+        async with self._turn:
             loop = asyncio.get_running_loop()
             while True:
                 now = loop.time()
                 if not_before is not None and (hold := not_before() - now) > 0:
                     await asyncio.sleep(hold)
                     continue
-                while self._times and now - self._times[0] >= self._period:
-                    self._times.popleft()
-                if len(self._times) < self._limit:
-                    self._times.append(now)
-                    return
-                await asyncio.sleep(self._times[0] + self._period - now)
+                period = self._period
+                self._slots = [s for s in self._slots if s.done is None or now - s.done < period]
+                if len(self._slots) < self._limit:
+                    slot = Slot()
+                    self._slots.append(slot)
+                    return slot
+                ends = [s.done + period for s in self._slots if s.done is not None]
+                self._released.clear()
+                # Until the oldest finished send leaves the window, or another send finishes.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._released.wait(), min(ends) - now if ends else None)
+
+    def release(self, slot: Slot) -> None:
+        """The send of `slot` is over (answered, refused or failed): its period starts now."""
+        slot.done = asyncio.get_running_loop().time()
+        self._released.set()
 
 
 class FloodLimiter(BaseRateLimiter[None]):
@@ -121,17 +146,21 @@ class FloodLimiter(BaseRateLimiter[None]):
         chat_id = data.get("chat_id")
         retries = self._max_retries if rate_limit_args is None else rate_limit_args
         for attempt in range(retries + 1):
-            if chat_id is not None:
-                chat = self._chat_window(chat_id)
-                if chat is not None:
-                    await chat.acquire()
-            if chat_id is not None and self._overall is not None:
-                # Pauses are honoured inside the window, so sends held by a 429 are let
-                # through afterwards at the window's pace, not all at once.
-                await self._overall.acquire(not_before=lambda: self._paused_until)
-            else:
-                await self._wait_out_pauses()
+            slots: list[tuple[SlidingWindow, Slot]] = []
             try:
+                if chat_id is not None:
+                    chat = self._chat_window(chat_id)
+                    if chat is not None:
+                        slots.append((chat, await chat.acquire()))
+                if chat_id is not None and self._overall is not None:
+                    # Pauses are honoured inside the window, so sends held by a 429 are let
+                    # through afterwards at the window's pace, not all at once.
+                    overall = self._overall
+                    slots.append(
+                        (overall, await overall.acquire(not_before=lambda: self._paused_until))
+                    )
+                else:
+                    await self._wait_out_pauses()
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 if attempt == retries:
@@ -145,4 +174,7 @@ class FloodLimiter(BaseRateLimiter[None]):
                 if until > self._paused_until:
                     log.warning("Telegram flood limit: pausing all sends for %.1f s", seconds)
                     self._paused_until = until
+            finally:
+                for window, slot in slots:
+                    window.release(slot)
         raise AssertionError("unreachable")  # pragma: no cover

@@ -3,8 +3,10 @@
 What must hold:
 - two updates from the same chat never run at the same time, and run in the order Telegram
   delivered them (an asyncio.Lock per chat queues waiters first come, first served);
-- updates from different chats run concurrently, at most `max_workers` at a time (keep it near
-  the HTTP connection pool size);
+- updates from different chats run concurrently, at most `max_workers` at a time. Handlers
+  mostly wait (for the flood limit, for Telegram), so this may be far above the HTTP connection
+  pool: a crowd's presses must be answered within Telegram's ~15 s even while the edits they
+  cause wait their turn at 30 sends/s;
 - one chat that floods the bot with updates waits on its own lock and does not take worker
   places from other residents: the worker place is taken after the chat's lock.
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from collections.abc import Mapping
 from pathlib import Path
 
 from bot.survey import Survey
@@ -14,7 +15,7 @@ from tests.fakes.bot_api import FakeBotApi, User
 from tests.fakes.residents import Resident
 
 
-def _canonical(answers: dict[str, object]) -> str:
+def _canonical(answers: Mapping[str, object]) -> str:
     return json.dumps(answers, sort_keys=True)
 
 

@@ -17,7 +17,7 @@ from bot.stats_text import table_html, table_plain
 from bot.survey import Survey
 from bot.survey_loader import load_survey
 from bot.tallies import tally_cells
-from storage.base import Snapshot
+from storage.base import Cell, Snapshot
 from tests.e2e.driver import SurveyTaker, step_of
 from tests.e2e.harness import RunningBot, running_bot
 from tests.fakes.bot_api import FakeBotApi, User
@@ -42,7 +42,7 @@ async def _answer(server: FakeBotApi, survey: Survey, count: int, seed: int = 1)
 
 async def _recount(bot: RunningBot, survey: Survey) -> Snapshot:
     """The tallies recounted from the stored responses (not from the store's counters)."""
-    cells: dict = {}
+    cells: dict[Cell, int] = {}
     responses = await bot.service.store.responses(survey.id)
     for response in responses:
         for cell in tally_cells(survey, dict(response.answers)):

@@ -18,7 +18,7 @@ from bot import stats
 from bot.export import FREE_TEXT_COLUMNS, TALLY_COLUMNS, free_texts_csv, tallies_csv
 from bot.tallies import tally_cells
 from storage import MemoryStore, Response, SQLiteStore, Store
-from storage.base import Cell
+from storage.base import Cell, StoredAnswer
 from tests.stats import answers, make_survey, snapshot_of
 from tests.stats.test_stats_text import RESIDENTS
 
@@ -90,7 +90,9 @@ async def _run_store(store: Store, plan: list[int], k: int) -> list[tuple[int, d
     for burst in plan:
         for _ in range(burst):
             resident = answers(area=("north", "south", "east")[completed % 3])
-            response = Response(survey.id, survey.version, date(2026, 11, 3), "sv", resident)
+            response = Response(
+                survey.id, survey.version, date(2026, 11, 3), "sv", _stored(resident)
+            )
             cells = tally_cells(survey, resident)
             key = completed.to_bytes(4, "big")
             assert await store.complete(
@@ -102,6 +104,19 @@ async def _run_store(store: Store, plan: list[int], k: int) -> list[tuple[int, d
         seen.append((snapshot.responses, dict(snapshot.cells)))
     await store.close()
     return seen
+
+
+def _stored(answers: dict[str, object]) -> dict[str, StoredAnswer]:
+    """The answers as the store keeps them (a multiple choice as a list)."""
+    stored: dict[str, StoredAnswer] = {}
+    for question, value in answers.items():
+        if isinstance(value, tuple):
+            stored[question] = [str(v) for v in value]
+        elif value is None or isinstance(value, str | int):
+            stored[question] = value
+        else:
+            raise TypeError(f"not a stored answer: {value!r}")
+    return stored
 
 
 @pytest.mark.parametrize("kind", ["memory", "sqlite"])
@@ -121,7 +136,7 @@ def test_two_publications_differ_by_nobody_or_at_least_k(
             return await _run_store(store, plan, k)
 
         seen = asyncio.run(run())
-    previous = (0, {})
+    previous: tuple[int, dict[Cell, int]] = (0, {})
     survey = make_survey(k=k)
     for responses, cells in seen:
         assert responses == previous[0] or responses - previous[0] >= k
