@@ -19,15 +19,13 @@ import random
 import secrets
 import sqlite3
 import statistics
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.answers import DAY, Completed, completed, shipped_survey
-from bot import stats
-from bot.disclosure import disclosure
+from bot import disclosure, stats
 from bot.survey import Survey
 from storage.base import Cell
 from storage.sqlite import SQLiteStore
@@ -78,17 +76,9 @@ def _add_responses(path: Path, survey: Survey, pool: list[Completed], n: int, se
 
 
 def clear_disclosure_cache() -> None:
-    """Forget remembered suppression patterns, wherever `bot.stats` keeps them (a module-level
-    `_CACHE` beside `disclosure`, or an `lru_cache`), so each timing starts cold."""
-    compute = disclosure
-    owner = sys.modules[compute.__module__]
-    cache = getattr(owner, "_CACHE", None)
-    if cache is not None:
-        cache.clear()
-    elif hasattr(compute, "cache_clear"):
-        compute.cache_clear()
-    else:
-        raise RuntimeError(f"no disclosure cache found in {owner.__name__}: update stats_bench")
+    """Forget the suppression patterns `bot.disclosure` remembers, so each timing starts cold."""
+    with disclosure._CACHE_LOCK:
+        disclosure._CACHE.clear()
 
 
 async def stats_once(store: SQLiteStore, survey: Survey) -> tuple[float, float]:

@@ -48,7 +48,8 @@ class Settings(BaseSettings):
     session_ttl_days: int = Field(default=7, ge=1, le=365)
     #: Residents handled at the same time (each resident's updates stay in order). High, so a
     #: crowd's presses are answered at once while their edits wait for the flood limit (a
-    #: waiting handler costs a few kB; PTB holds every fetched update in memory anyway).
+    #: waiting handler costs about 43 kB, see docs/performance.md; PTB holds every fetched
+    #: update in memory anyway).
     concurrency: int = Field(default=4096, ge=1, le=4096)
     #: Seconds one getUpdates long poll waits for news.
     poll_timeout: int = Field(default=10, ge=0, le=50)

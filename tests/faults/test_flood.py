@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from benchmarks.procstat import memory
 from bot.survey import Survey
 from tests.fakes.bot_api import (
     SEND_METHODS,
@@ -88,7 +89,7 @@ async def flood_run(
             timeout = 80 + RESIDENTS * (ANSWERS + 2) / OVERALL_LIMIT
             await run_all(takers, timeout=timeout, concurrency=RESIDENTS, max_answers=ANSWERS)
             seconds = time.monotonic() - began
-            peak_rss_mb = _peak_rss_mb(bot.pid)
+            peak_rss_mb = memory(bot.pid).peak_kib / 1024
             assert await bot.stop() == 0
         chat_times = {x.chat_id: server.send_times(x.chat_id) for x in takers}
         run = FloodRun(
@@ -120,13 +121,6 @@ async def flood_run(
         )
         yield run
     gc.unfreeze()
-
-
-def _peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def _delays(takers: list[PatientTaker]) -> str:
