@@ -1,6 +1,7 @@
 """Random completed surveys for the store and /stats benchmarks, built the way the bot builds
-them (`bot.service`): the same answers a resident could give (conditions respected), the same
-`Response` row and the same tally cells (`bot.tallies.tally_cells`).
+them (`bot.conversation.service`): the same answers a resident could give (conditions respected),
+the same
+`Response` row and the same tally cells (`bot.stats.counters.tally_cells`).
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from benchmarks.botproc import SURVEY
-from bot.engine_answers import AnswerValue, is_visible
-from bot.survey import MultiQuestion, NumberQuestion, Survey, TextQuestion
-from bot.survey_loader import load_survey
-from bot.tallies import tally_cells
+from bot.conversation.answers import AnswerValue, is_visible
+from bot.stats.counters import tally_cells
+from bot.survey.loader import load_survey
+from bot.survey.model import Survey
+from bot.survey.questions import MultiQuestion, NumberQuestion, TextQuestion
 from storage.base import Cell, Response, StoredAnswer
 
 DAY = date(2026, 11, 27)

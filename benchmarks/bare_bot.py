@@ -1,9 +1,11 @@
 """`python -m benchmarks.bare_bot`: the baseline for the end-to-end figures. A bare
 python-telegram-bot application that shows the same screens as Trygghetsbot (the same texts
-and inline buttons, rendered by `bot.render`) and edits one message per press, with no engine
+and inline buttons, rendered by `bot.conversation.screens`) and edits one message per press, with
+no engine
 and no storage: each chat's position in a precomputed list of screens is kept in a dict.
 
-What must hold: the same HTTP setup as `bot.app` (HTTPXRequest, pool = concurrency + 8, the same
+What must hold: the same HTTP setup as `bot.adapters.telegram.app` (HTTPXRequest, pool =
+concurrency + 8, the same
 timeouts, long polling for the same update types) and the same Bot API calls per press
 (answerCallbackQuery, then editMessageText), so that the difference in CPU per press is what the
 bot's own work costs: engine, store, pseudonyms, per-resident ordering and flood limiting.
@@ -28,7 +30,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.engine import (
+from bot.conversation.engine import (
     Ask,
     Began,
     ChoicePicked,
@@ -42,9 +44,10 @@ from bot.engine import (
     Skipped,
     advance,
 )
-from bot.render import Screen, render
-from bot.survey import MultiQuestion, ScaleQuestion, SingleQuestion, Survey
-from bot.survey_loader import load_survey
+from bot.conversation.screens import Screen, render
+from bot.survey.loader import load_survey
+from bot.survey.model import Survey
+from bot.survey.questions import MultiQuestion, ScaleQuestion, SingleQuestion
 
 Shown = tuple[str, InlineKeyboardMarkup | None]
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]

@@ -25,7 +25,7 @@ SURVEY = ROOT / "surveys" / "questions.yaml"
 SECRET = "benchmark-secret-which-is-long-enough-0123456789"
 
 #: The commands that start each kind of bot (run with this interpreter).
-SHIPPED = ("-m", "bot.cli", "run")
+SHIPPED = ("-m", "bot", "run")
 LAUNCH = ("-m", "benchmarks.launch")
 BARE = ("-m", "benchmarks.bare_bot")
 

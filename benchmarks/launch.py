@@ -1,4 +1,4 @@
-"""`python -m benchmarks.launch [options]`: `survey-bot run` (`bot.cli`) with experimental
+"""`python -m benchmarks.launch [options]`: `survey-bot run` (`bot.cli.main`) with experimental
 changes applied in this process only, to measure them before anyone changes the bot.
 
 - `--overall-rate N`: the overall flood limit (sends/s), i.e. SURVEYBOT_OVERALL_RATE (default 30,
@@ -13,7 +13,7 @@ changes applied in this process only, to measure them before anyone changes the 
   in epoll does not count), from SIGUSR1 (sent once the bot polls, so start-up is left out)
   until the bot stops, written to FILE.
 
-Without options it is exactly `python -m bot.cli run`. Settings come from SURVEYBOT_* as usual.
+Without options it is exactly `python -m bot run`. Settings come from SURVEYBOT_* as usual.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--profile", default=None, metavar="FILE")
     args = parser.parse_args(argv)
 
-    from bot.cli import main as cli_main
+    from bot.cli.main import main as cli_main
 
     if args.overall_rate is not None:
         os.environ["SURVEYBOT_OVERALL_RATE"] = str(args.overall_rate)

@@ -1,6 +1,7 @@
 """Memory with many in-progress sessions: `python -m benchmarks.memory_bench N` prints JSON.
 
-A fresh process opens the store and the survey service (`bot.service.SurveyService`), warms up
+A fresh process opens the store and the survey service (`bot.conversation.service.SurveyService`),
+warms up
 with a few hundred residents through `step(Opened)` and `step(Began)` and a few thousand more
 through `SQLiteStore.save_session`, then records its peak RSS (VmHWM): the baseline. Then N
 residents' sessions are written: each one's pseudonym (`Pseudonyms.session_key`) and the
@@ -26,9 +27,9 @@ from pathlib import Path
 from benchmarks.answers import DAY, shipped_survey
 from benchmarks.procstat import memory
 from benchmarks.store_variants import SAVE_SESSION_SQL
-from bot.engine import Began, Opened
-from bot.privacy import Pseudonyms
-from bot.service import SurveyService
+from bot.conversation.engine import Began, Opened
+from bot.conversation.service import SurveyService
+from bot.privacy.pseudonyms import Pseudonyms
 from storage.sqlite import SQLiteStore
 
 NOW = datetime.fromisoformat("2026-11-27T12:00:00+01:00")

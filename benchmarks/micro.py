@@ -1,6 +1,6 @@
 """The HTTP client alone, in this process: CPU per Bot API request of PTB's `HTTPXRequest` (as
 shipped; and with `sniffio` importable, as if installed) and of
-`bot.aiohttp_request.AiohttpRequest`, against a minimal keep-alive HTTP server on
+`bot.adapters.telegram.aiohttp_request.AiohttpRequest`, against a minimal keep-alive HTTP server on
 127.0.0.1 in the same thread (its cost is the same for every client).
 
 What must hold: contenders take turns in short slices for the whole time (so machine noise hits
@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.aiohttp_request import AiohttpRequest
+from bot.adapters.telegram.aiohttp_request import AiohttpRequest
 
 _BODY = b'{"ok":true,"result":true}'
 _RESPONSE = (

@@ -1,5 +1,5 @@
 """/stats with many stored answers: the time to read the tallies (`Store.publish_if_due`) and
-build every disclosure-controlled table (`bot.stats`) of the survey, at growing store sizes.
+build every disclosure-controlled table (`bot.stats.tables`) of the survey, at growing store sizes.
 
 What must hold: the store is filled fast but realistically: response rows (random ids, the
 answers JSON the bot writes) and tally counters exactly as `complete()` would leave them, drawn
@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.answers import DAY, Completed, completed, shipped_survey
-from bot import disclosure, stats
-from bot.survey import Survey
+from bot.stats import disclosure
+from bot.stats import tables as stats
+from bot.survey.model import Survey
 from storage.base import Cell
 from storage.sqlite import SQLiteStore
 
@@ -76,7 +77,8 @@ def _add_responses(path: Path, survey: Survey, pool: list[Completed], n: int, se
 
 
 def clear_disclosure_cache() -> None:
-    """Forget the suppression patterns `bot.disclosure` remembers, so each timing starts cold."""
+    """Forget the suppression patterns `bot.stats.disclosure` remembers, so each timing starts
+    cold."""
     with disclosure._CACHE_LOCK:
         disclosure._CACHE.clear()
 

@@ -40,7 +40,7 @@ import aiosqlite
 
 from benchmarks.answers import DAY, completed, shipped_survey
 from benchmarks.store_variants import OneTripStore, SameDayStore, StateOnlyStore
-from bot.engine import Began, Opened, advance
+from bot.conversation.engine import Began, Opened, advance
 from storage.sqlite import SQLiteStore, Synchronous
 
 RESIDENTS = 200

@@ -1,6 +1,7 @@
 """Settings from the environment or a `.env` file (prefix `SURVEYBOT_`).
 
-What must hold: only the entry points (`bot.cli`, `bot.app`) read settings; everything else
+What must hold: only the entry points (`bot.cli.main`, `bot.adapters.telegram.app`) read settings;
+everything else
 receives what it needs. A bad setting is reported as one line naming the variable to set
 (`SettingsError`), never as a traceback. The names below are public and stay stable.
 """

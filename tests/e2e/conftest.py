@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.survey import Survey
-from bot.survey_loader import load_survey
+from bot.survey.loader import load_survey
+from bot.survey.model import Survey
 from tests.fakes.bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[2]

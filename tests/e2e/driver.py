@@ -10,7 +10,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from bot.survey import ChoiceQuestion, MultiQuestion, NumberQuestion, Question, Survey
+from bot.survey.model import Survey
+from bot.survey.questions import ChoiceQuestion, MultiQuestion, NumberQuestion, Question
 from tests.fakes.bot_api import FakeBotApi
 from tests.fakes.residents import Resident, Screen
 

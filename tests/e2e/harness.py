@@ -1,4 +1,5 @@
-"""Runs the real bot (real PTB, `bot.app`) in-process against the fake Bot API on loopback.
+"""Runs the real bot (real PTB, `bot.adapters.telegram.app`) in-process against the fake Bot API on
+loopback.
 
 `running_bot(...)` starts polling on a store and a survey and stops everything on exit, like
 `survey-bot run` does, but with a short long-poll timeout and an injectable clock.
@@ -14,11 +15,11 @@ from pathlib import Path
 
 from telegram.ext import Application
 
-from bot.app import BotOptions, build_application, start_polling, stop_polling
-from bot.privacy import Pseudonyms
-from bot.service import SurveyService
-from bot.staff import StaffService
-from bot.survey import Survey
+from bot.adapters.telegram.app import BotOptions, build_application, start_polling, stop_polling
+from bot.conversation.service import SurveyService
+from bot.privacy.pseudonyms import Pseudonyms
+from bot.staff.service import StaffService
+from bot.survey.model import Survey
 from storage import open_store
 from tests.fakes.bot_api import FakeBotApi
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.survey import Survey
-from bot.survey_loader import load_survey
-from bot.texts import COMMANDS
+from bot.conversation.texts import COMMANDS
+from bot.survey.loader import load_survey
+from bot.survey.model import Survey
 from tests.e2e.driver import step_of
 from tests.e2e.harness import running_bot
 from tests.fakes.bot_api import FakeBotApi, User

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.survey import Survey
+from bot.survey.model import Survey
 from tests.e2e.driver import SurveyTaker
 from tests.e2e.harness import running_bot
 from tests.fakes.bot_api import FakeBotApi, User

@@ -8,7 +8,7 @@ import random
 from collections.abc import Mapping
 from pathlib import Path
 
-from bot.survey import Survey
+from bot.survey.model import Survey
 from tests.e2e.driver import SurveyTaker
 from tests.e2e.harness import running_bot
 from tests.fakes.bot_api import FakeBotApi, User

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.stats import overall_table, split_table
-from bot.stats_text import table_html, table_plain
-from bot.survey import Survey
-from bot.survey_loader import load_survey
-from bot.tallies import tally_cells
+from bot.stats.counters import tally_cells
+from bot.stats.tables import overall_table, split_table
+from bot.stats.text import table_html, table_plain
+from bot.survey.loader import load_survey
+from bot.survey.model import Survey
 from storage.base import Cell, Snapshot
 from tests.e2e.driver import SurveyTaker, step_of
 from tests.e2e.harness import RunningBot, running_bot

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.survey import Survey
-from bot.survey_loader import load_survey
+from bot.survey.loader import load_survey
+from bot.survey.model import Survey
 from tests.e2e.driver import step_of
 from tests.e2e.harness import RunningBot, running_bot
 from tests.fakes.bot_api import FakeBotApi, User

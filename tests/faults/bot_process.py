@@ -1,4 +1,4 @@
-"""The real bot as a subprocess (`python -m bot.cli run`) against the fake Bot API on loopback.
+"""The real bot as a subprocess (`python -m bot run`) against the fake Bot API on loopback.
 
 Owns: starting the bot with a test environment, waiting until it polls, stopping it (SIGTERM),
 crashing it (SIGKILL), restarting it on the same database, and its log (stderr and stdout, all
@@ -30,9 +30,9 @@ ROOT = Path(__file__).resolve().parents[2]
 #: `survey-bot run` with the overall flood limit off (30 sends/s would make a 200-resident run
 #: take minutes; the in-process harness allows the same). Everything else is the CLI's own.
 UNLIMITED_RUN = """
-import bot.runner
-from bot.app import BotOptions
-from bot.cli import main
+import bot.cli.run
+from bot.adapters.telegram.app import BotOptions
+from bot.cli.main import main
 
 
 class Unlimited(BotOptions):
@@ -41,12 +41,12 @@ class Unlimited(BotOptions):
         super().__init__(*args, **kwargs)
 
 
-bot.runner.BotOptions = Unlimited
+bot.cli.run.BotOptions = Unlimited
 raise SystemExit(main(["run"]))
 """
 #: A fixed pseudonym secret for the subprocess bot (at least 32 characters).
 TEST_SECRET = "faults-suite-test-secret-0123456789-abcdefghijklmnop"
-#: The line `bot.app.run_until_stopped` logs once polling started.
+#: The line `bot.adapters.telegram.app.run_until_stopped` logs once polling started.
 READY_LINE = "the bot is running"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 20.0
@@ -107,7 +107,7 @@ class BotProcess:
     def command(self) -> list[str]:
         if not self.flood_limits:
             return [sys.executable, "-c", UNLIMITED_RUN]
-        return [sys.executable, "-m", "bot.cli", "run"]
+        return [sys.executable, "-m", "bot", "run"]
 
     # ------------------------------------------------------------ log
     def log_text(self) -> str:
@@ -214,9 +214,9 @@ class BotProcess:
 def run_cli_once(
     args: list[str], env: dict[str, str], cwd: Path, timeout: float = 30.0
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m bot.cli ARGS` to its end (bounded) and capture its output."""
+    """Run `python -m bot ARGS` to its end (bounded) and capture its output."""
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot", *args],
         cwd=cwd,
         env=env,
         stdin=subprocess.DEVNULL,

@@ -24,17 +24,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.survey import (
+from bot.conversation.texts import t
+from bot.stats.counters import tally_cells
+from bot.survey.loader import load_survey
+from bot.survey.model import Survey
+from bot.survey.questions import (
     ChoiceQuestion,
     MultiQuestion,
     NumberQuestion,
     Question,
-    Survey,
     TextQuestion,
 )
-from bot.survey_loader import load_survey
-from bot.tallies import tally_cells
-from bot.texts import t
 from storage import Cell, Response, SQLiteStore
 from tests.e2e.driver import question_on, step_of
 from tests.fakes.bot_api import JSON, FakeBotApi, Rejection, User
@@ -411,7 +411,7 @@ def unexpected_rejections(server: FakeBotApi, allowed: Sequence[str] = ()) -> li
     return [r for r in server.rejections if not any(a in r.description for a in allowed)]
 
 
-#: A line the bot's log format (`bot.logfilter.FORMAT`) starts a record with.
+#: A line the bot's log format (`bot.privacy.redaction.FORMAT`) starts a record with.
 LOG_RECORD = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: ")
 
 

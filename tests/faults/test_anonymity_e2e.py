@@ -36,11 +36,11 @@ from pathlib import Path
 import pytest
 
 import tests.storage.test_anonymity as storage_anonymity
-from bot.logfilter import FORMAT, RedactingFilter, install_redaction
-from bot.privacy import Pseudonyms
-from bot.secret import load_secret
-from bot.survey import Survey
-from bot.survey_loader import load_survey
+from bot.privacy.key import load_secret
+from bot.privacy.pseudonyms import Pseudonyms
+from bot.privacy.redaction import FORMAT, RedactingFilter, install_redaction
+from bot.survey.loader import load_survey
+from bot.survey.model import Survey
 from tests.e2e.harness import SECRET, running_bot
 from tests.fakes.bot_api import FakeBotApi, User
 from tests.fakes.residents import Resident as Chat

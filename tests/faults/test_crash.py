@@ -18,7 +18,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from bot.survey import Survey
+from bot.survey.model import Survey
 from storage import SQLiteStore
 from tests.fakes.bot_api import FakeBotApi
 from tests.faults.bot_process import BotProcess

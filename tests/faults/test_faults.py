@@ -8,7 +8,8 @@ into the fake Bot API while they answer, and then requires that:
   answer lost, none counted twice), tallies equal a recount, no session is left behind;
 - the bot's log has no resident id, at most a few lines per fault, and no traceback.
 
-Two tests drive the bot's flood limiter (`bot.flood.FloodLimiter`) directly, with real PTB
+Two tests drive the bot's flood limiter (`bot.adapters.telegram.flood.FloodLimiter`) directly, with
+real PTB
 `RetryAfter` errors and real time, because the timing they need cannot be forced through HTTP.
 """
 
@@ -23,8 +24,8 @@ from typing import Any
 
 from telegram.error import RetryAfter
 
-from bot.flood import FloodLimiter
-from bot.survey import Survey
+from bot.adapters.telegram.flood import FloodLimiter
+from bot.survey.model import Survey
 from tests.fakes.bot_api import Call, FakeBotApi, User
 from tests.faults.bot_process import BotProcess
 from tests.faults.conftest import (

@@ -29,7 +29,7 @@ import pytest
 import pytest_asyncio
 
 from benchmarks.procstat import memory
-from bot.survey import Survey
+from bot.survey.model import Survey
 from tests.fakes.bot_api import (
     SEND_METHODS,
     FakeBotApi,

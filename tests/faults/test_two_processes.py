@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.survey import Survey
+from bot.survey.model import Survey
 from tests.fakes.bot_api import FakeBotApi
 from tests.faults.bot_process import BotProcess, run_cli_once
 from tests.faults.conftest import (

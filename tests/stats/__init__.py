@@ -2,7 +2,7 @@
 
 `make_survey` builds a small survey in code (two breakdown questions, single, scale, multi,
 number, text, optionally a follow-up with `show_if`); `snapshot_of` tallies responses with
-`bot.tallies.tally_cells`, as the store does, into a published `Snapshot`.
+`bot.stats.counters.tally_cells`, as the store does, into a published `Snapshot`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from bot.survey import Survey
-from bot.tallies import tally_cells
+from bot.stats.counters import tally_cells
+from bot.survey.model import Survey
 from storage.base import Snapshot
 
 

@@ -1,4 +1,4 @@
-"""`bot.charts`: PNG charts that show only what a table publishes, in its language."""
+"""`bot.stats.charts`: PNG charts that show only what a table publishes, in its language."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import time
 
 from matplotlib.text import Text
 
-from bot import stats
-from bot.charts import chart_figure, chart_png
-from bot.stats import Table
+from bot.stats import tables as stats
+from bot.stats.charts import chart_figure, chart_png
+from bot.stats.tables import Table
 from tests.stats import answers, make_survey, snapshot_of
 from tests.stats.test_stats_text import RESIDENTS
 

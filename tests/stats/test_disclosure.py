@@ -1,6 +1,6 @@
 """The disclosure layer against an independent attacker.
 
-The attacker here does not use `bot.tallies.TallyModel`. It knows the survey, so the set of
+The attacker here does not use `bot.stats.model.TallyModel`. It knows the survey, so the set of
 possible answer profiles (one per combination of answers a resident can give), and sees every
 published number of every table; each published number is a linear function of how many
 residents gave each profile. A hidden count is recoverable exactly iff its function lies in the
@@ -19,10 +19,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import stats
-from bot.stats import PublishedCount, Suppressed, Table
-from bot.survey import MultiQuestion, NumberQuestion, Question, Survey, TextQuestion
-from bot.tallies import choice_ids, tallied_questions
+from bot.stats import tables as stats
+from bot.stats.model import choice_ids, tallied_questions
+from bot.stats.tables import PublishedCount, Suppressed, Table
+from bot.survey.model import Survey
+from bot.survey.questions import MultiQuestion, NumberQuestion, Question, TextQuestion
 from storage.base import Snapshot
 from tests.stats import answers, make_survey, snapshot_of
 

@@ -1,4 +1,4 @@
-"""`bot.export` (CSV files), and the store's batching that live tallies rely on."""
+"""`bot.stats.export` (CSV files), and the store's batching that live tallies rely on."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import stats
-from bot.export import FREE_TEXT_COLUMNS, TALLY_COLUMNS, free_texts_csv, tallies_csv
-from bot.tallies import tally_cells
+from bot.stats import tables as stats
+from bot.stats.counters import tally_cells
+from bot.stats.export import FREE_TEXT_COLUMNS, TALLY_COLUMNS, free_texts_csv, tallies_csv
 from storage import MemoryStore, Response, SQLiteStore, Store
 from storage.base import Cell, StoredAnswer
 from tests.stats import answers, make_survey, snapshot_of

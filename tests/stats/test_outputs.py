@@ -7,12 +7,12 @@ import io
 import re
 from pathlib import Path
 
-from bot.charts import chart_png
-from bot.export import free_texts_csv, tallies_csv
-from bot.stats import overall_table, split_table
-from bot.stats_text import table_html, table_json, table_plain
-from bot.survey_loader import load_survey
-from bot.tallies import tally_cells
+from bot.stats.charts import chart_png
+from bot.stats.counters import tally_cells
+from bot.stats.export import free_texts_csv, tallies_csv
+from bot.stats.tables import overall_table, split_table
+from bot.stats.text import table_html, table_json, table_plain
+from bot.survey.loader import load_survey
 from storage.base import Cell, Snapshot
 
 SMALL = Path(__file__).resolve().parents[1] / "e2e" / "small_survey.yaml"

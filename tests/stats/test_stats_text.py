@@ -1,4 +1,4 @@
-"""`bot.stats_text`: tables and the headline as chat HTML, plain text and JSON."""
+"""`bot.stats.text`: tables and the headline as chat HTML, plain text and JSON."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 import re
 from dataclasses import replace
 
-from bot import stats
-from bot.stats_text import (
+from bot.stats import tables as stats
+from bot.stats.text import (
     as_json,
     headline_html,
     headline_json,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from bot.privacy import Pseudonyms, scrub
+from bot.privacy.pseudonyms import Pseudonyms, scrub
 from storage import Cell, Response, SQLiteStore
 
 SURVEY = "halmstad-2025"

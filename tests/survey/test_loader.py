@@ -15,17 +15,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from bot.survey import (
+from bot.survey.loader import Problem, SurveyError, load_survey, parse_survey
+from bot.survey.model import Survey
+from bot.survey.questions import (
     MAX_LABEL_LENGTH,
     MAX_TEXT_LENGTH,
     Choice,
     MultiQuestion,
     SingleQuestion,
-    Survey,
     TextQuestion,
 )
-from bot.survey_loader import Problem, SurveyError, load_survey, parse_survey
-from bot.survey_summary import MAX_LINES, summarize
+from bot.survey.summary import MAX_LINES, summarize
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 

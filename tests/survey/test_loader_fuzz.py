@@ -9,8 +9,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.survey import Survey
-from bot.survey_loader import SurveyError, parse_survey
+from bot.survey.loader import SurveyError, parse_survey
+from bot.survey.model import Survey
 
 SMALL = (Path(__file__).resolve().parents[1] / "e2e" / "small_survey.yaml").read_text("utf-8")
 KEYS = [

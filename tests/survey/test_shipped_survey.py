@@ -2,7 +2,7 @@
 
 `surveys/questions.yaml` is what residents of Halmstad answer; `docs/survey-format.md` shows
 complete example surveys in ```yaml blocks (partial snippets are marked ```yaml-snippet). Both
-are loaded through `bot.survey_loader`, exactly as `survey-bot validate` and `/reload` load them.
+are loaded through `bot.survey.loader`, exactly as `survey-bot validate` and `/reload` load them.
 """
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.survey import (
+from bot.survey.loader import load_survey, parse_survey
+from bot.survey.model import Survey
+from bot.survey.questions import (
     MAX_LABEL_LENGTH,
     MAX_TEXT_LENGTH,
     MultiQuestion,
     ScaleQuestion,
     SingleQuestion,
-    Survey,
     TextQuestion,
 )
-from bot.survey_loader import load_survey, parse_survey
 
 ROOT = Path(__file__).resolve().parents[2]
 SURVEY_PATH = ROOT / "surveys" / "questions.yaml"

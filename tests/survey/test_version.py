@@ -16,8 +16,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.survey import Survey, survey_version
-from bot.survey_loader import parse_survey
+from bot.survey.loader import parse_survey
+from bot.survey.model import Survey, survey_version
 
 Doc = dict[str, Any]
 
@@ -359,8 +359,8 @@ def test_defaults_written_out_operational_fields_and_condition_order_keep_the_ve
 def test_the_cached_version_follows_a_changed_copy() -> None:
     from pathlib import Path
 
-    from bot.survey import survey_version
-    from bot.survey_loader import load_survey
+    from bot.survey.loader import load_survey
+    from bot.survey.model import survey_version
 
     survey = load_survey(Path(__file__).resolve().parents[2] / "surveys" / "questions.yaml")
     shorter = survey.model_copy(update={"questions": survey.questions[:3]})

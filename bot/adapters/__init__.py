@@ -1,0 +1,1 @@
+"""Adapters at the edge: Telegram and the terminal."""

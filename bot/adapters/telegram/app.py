@@ -1,0 +1,270 @@
+"""Wiring and lifecycle: builds the PTB application, registers handlers, runs long polling.
+
+What must hold:
+- only the update types the bot handles are requested (message, edited_message,
+  callback_query), and each is routed explicitly (`filters.TEXT` alone would match edits);
+- residents are handled concurrently, each resident's updates in order
+(`bot.adapters.telegram.ordering`), and
+  sends stay within Telegram's flood limits (`bot.adapters.telegram.flood`);
+- the same update delivered twice is handled once (a bounded memory of recent update ids);
+- SIGTERM/SIGINT stop cleanly: polling stops, running steps finish, the store is closed;
+  SIGHUP reloads the survey file (through the admin service when one is wired in).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from bot.adapters.telegram.aiohttp_request import AiohttpRequest
+from bot.adapters.telegram.flood import FloodLimiter
+from bot.adapters.telegram.ordering import PerResidentProcessor
+from bot.adapters.telegram.residents import ResidentHandlers
+from bot.adapters.telegram.staff import StaffHandlers, staff_handlers
+from bot.adapters.telegram.updates import TolerantBot
+from bot.conversation.service import SurveyService
+from bot.conversation.texts import COMMANDS, STAFF_COMMANDS, t
+from bot.staff.service import StaffService
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+#: Recent update ids remembered to drop redelivered updates.
+_SEEN_LIMIT = 50_000
+
+
+@dataclass
+class BotOptions:
+    """How to reach Telegram and how hard to work."""
+
+    token: str
+    api_base_url: str = "https://api.telegram.org"
+    concurrency: int = 4096
+    #: Seconds a getUpdates long poll waits for news.
+    poll_timeout: float = 10
+    #: Per-chat sends per second (Telegram: about 1 on average); 0 turns the limit off.
+    per_chat_rate: float = 1
+    #: Overall sends per second (Telegram: about 30); 0 turns every flood limit off.
+    overall_rate: float = 30
+    #: The HTTP client under PTB: "aiohttp" (about a quarter of httpx's CPU per call, see
+    #: docs/performance.md) or "httpx" (PTB's default).
+    http_client: str = "aiohttp"
+    #: Telegram user ids of staff (/stats) and admins (also /export, /reload).
+    staff_ids: frozenset[int] = frozenset()
+    admin_ids: frozenset[int] = frozenset()
+
+
+class _SeenUpdates:
+    """A bounded memory of update ids: Telegram may deliver an update again after a restart."""
+
+    def __init__(self, limit: int = _SEEN_LIMIT) -> None:
+        self._ids: OrderedDict[int, None] = OrderedDict()
+        self._limit = limit
+
+    async def __call__(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.update_id in self._ids:
+            raise ApplicationHandlerStop
+        self._ids[update.update_id] = None
+        if len(self._ids) > self._limit:
+            self._ids.popitem(last=False)
+
+
+def build_application(
+    service: SurveyService, options: BotOptions, staff: StaffService | None = None
+) -> Application:  # type: ignore[type-arg]
+    """The PTB application with every resident (and, given `staff`, staff) handler."""
+    base = options.api_base_url.rstrip("/")
+    request: type[AiohttpRequest | HTTPXRequest] = (
+        AiohttpRequest if options.http_client == "aiohttp" else HTTPXRequest
+    )
+    # Handlers mostly wait (for the flood limit, for Telegram); connections are only held
+    # while a request is on the wire, so the pool stays small however many residents run.
+    pool = min(options.concurrency, 56) + 8
+    limiter = None
+    if options.overall_rate:
+        limiter = FloodLimiter(
+            overall_rate=options.overall_rate,
+            per_chat_rate=options.per_chat_rate,
+            per_chat_burst=max(3, int(options.per_chat_rate * 3)),
+        )
+    bot = TolerantBot(
+        options.token,
+        base_url=f"{base}/bot",
+        base_file_url=f"{base}/file/bot",
+        request=request(connection_pool_size=pool, read_timeout=15, write_timeout=15),
+        get_updates_request=request(read_timeout=options.poll_timeout + 10),
+        rate_limiter=limiter,
+    )
+    builder = (
+        ApplicationBuilder().bot(bot).concurrent_updates(PerResidentProcessor(options.concurrency))
+    )
+    application = builder.build()
+    application.add_handler(TypeHandler(Update, _SeenUpdates()), group=-1)
+    residents = ResidentHandlers(service)
+    if staff is not None:
+        handlers = StaffHandlers(
+            staff, residents, staff_ids=options.staff_ids, admin_ids=options.admin_ids
+        )
+        for handler in staff_handlers(handlers):
+            application.add_handler(handler)
+    register_resident_handlers(application, residents)
+    application.add_error_handler(_on_error)
+    return application
+
+
+def register_resident_handlers(application: Application, h: ResidentHandlers) -> None:  # type: ignore[type-arg]
+    """Route every update type explicitly; private chats run the survey, groups get a pointer."""
+    private = filters.ChatType.PRIVATE
+    new = filters.UpdateType.MESSAGE
+    for name, callback in (
+        ("start", h.start),
+        ("restart", h.restart),
+        ("cancel", h.cancel),
+        ("help", h.help),
+        ("privacy", h.privacy),
+        ("language", h.language),
+    ):
+        application.add_handler(CommandHandler(name, callback, filters=private & new))
+    application.add_handler(MessageHandler(private & new & filters.COMMAND, h.unknown_command))
+    application.add_handler(MessageHandler(private & new & filters.TEXT, h.text))
+    application.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, h.edited))
+    application.add_handler(MessageHandler(private & new, h.other))
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.GROUPS & new & (filters.COMMAND | filters.Regex(r"^/[A-Za-z]")),
+            h.group,
+        )
+    )
+    application.add_handler(CallbackQueryHandler(h.button))
+
+
+async def start_polling(
+    application: Application,  # type: ignore[type-arg]
+    poll_timeout: float,
+    options: BotOptions | None = None,
+) -> None:
+    """Initialise, register the command menus, start handling and long polling."""
+    await application.initialize()
+    try:
+        if options is None:
+            await register_commands(application)
+        else:
+            await register_commands(application, options.staff_ids, options.admin_ids)
+    except TelegramError as err:
+        log.warning("could not register the command menu: %s", err)
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=0,
+        timeout=int(poll_timeout),
+        allowed_updates=ALLOWED_UPDATES,
+        error_callback=_on_poll_error,
+    )
+
+
+def _on_poll_error(error: TelegramError) -> None:
+    """A failed getUpdates: one line (PTB's default logs a whole traceback); PTB retries."""
+    log.warning("getUpdates failed, retrying: %s: %s", type(error).__name__, error)
+
+
+async def stop_polling(application: Application) -> None:  # type: ignore[type-arg]
+    """Stop polling, let running steps finish, shut down."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+
+
+async def register_commands(
+    application: Application,  # type: ignore[type-arg]
+    staff_ids: frozenset[int] = frozenset(),
+    admin_ids: frozenset[int] = frozenset(),
+) -> None:
+    """setMyCommands in each language (English is also the default menu); staff and admins
+    see their own commands too, in their chat only (scope: that chat)."""
+    for language in ("sv", "en"):
+        commands = [BotCommand(name, t(f"cmd.{name}", language)) for name in COMMANDS]
+        await application.bot.set_my_commands(commands, language_code=language)
+    default = [BotCommand(name, t(f"cmd.{name}", "en")) for name in COMMANDS]
+    await application.bot.set_my_commands(default)
+    for user_id in sorted(staff_ids | admin_ids):
+        names = COMMANDS + (STAFF_COMMANDS if user_id in admin_ids else STAFF_COMMANDS[:1])
+        commands = [BotCommand(name, t(f"cmd.{name}", "en")) for name in names]
+        try:
+            await application.bot.set_my_commands(commands, scope=BotCommandScopeChat(user_id))
+        except TelegramError as err:
+            # Telegram knows the chat only after that person has written to the bot once.
+            log.info("no staff command menu for one staff chat yet: %s", err)
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One log line per failure (no user data), and a translated apology to the resident."""
+    error = context.error
+    log.error("failed to handle an update: %s: %s", type(error).__name__, error)
+    if log.isEnabledFor(logging.DEBUG) and error is not None:
+        log.debug("traceback", exc_info=error)
+    if isinstance(update, Update) and update.effective_chat and update.effective_user:
+        language = (update.effective_user.language_code or "sv").split("-")[0]
+        with contextlib.suppress(Exception):
+            await context.bot.send_message(update.effective_chat.id, t("error", language))
+
+
+async def run_until_stopped(
+    application: Application,  # type: ignore[type-arg]
+    *,
+    poll_timeout: float = 10,
+    options: BotOptions | None = None,
+    on_reload: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    background: Callable[[], Coroutine[Any, Any, None]] | None = None,
+) -> None:
+    """Poll until SIGTERM/SIGINT; SIGHUP calls `on_reload`; `background` runs alongside."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    tasks: set[asyncio.Task[None]] = set()
+
+    def _reload() -> None:
+        if on_reload is not None:
+            task = loop.create_task(on_reload())
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, _reload)
+    worker = None
+    try:
+        await start_polling(application, poll_timeout, options)
+        log.info("the bot is running; stop it with Ctrl+C or SIGTERM")
+        worker = loop.create_task(background()) if background else None
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        if worker is not None:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+        await stop_polling(application)
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,1 @@
+"""The terminal adapter: `survey-bot chat`."""

@@ -1,0 +1,1 @@
+"""`survey-bot` and its subcommands; bootstrap of settings, logging and the store."""

@@ -1,0 +1,67 @@
+"""Bootstrap shared by every `survey-bot` command: settings and logging, the survey file, the store.
+
+What must hold: settings are read here (and in `bot.adapters.telegram.app` only what is passed
+in); a person's mistake is a `CliError` whose message says what to do.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.config import Settings, load_settings
+from bot.conversation.service import SurveyService
+from bot.privacy.key import load_secret
+from bot.privacy.pseudonyms import Pseudonyms
+from bot.privacy.redaction import configure_logging, install_redaction
+from bot.survey.loader import load_survey
+from bot.survey.model import Survey
+from storage import open_store
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A mistake a person can fix; the message says how."""
+
+
+def now() -> datetime:
+    """The wall clock (aware, UTC)."""
+    return datetime.now(UTC)
+
+
+def settings_with_logging() -> Settings:
+    """The settings, with logging configured and the secrets registered for redaction."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    install_redaction([s for s in (settings.token, settings.secret) if s])
+    return settings
+
+
+def load_survey_or_fail(path: Path) -> Survey:
+    """The survey at `path`; a SurveyError lists every problem."""
+    if not path.exists():
+        raise CliError(f"survey file {path} not found: set SURVEYBOT_SURVEY to your survey file")
+    return load_survey(path)
+
+
+async def open_service(
+    settings: Settings, survey: Survey, database: str | None = None
+) -> SurveyService:
+    """The survey service on the configured store and secret."""
+    database = database or settings.database
+    key = load_secret(settings.secret, settings.secret_file, database_path(database))
+    store = await open_store(database, synchronous=settings.sqlite_synchronous)
+    return SurveyService(
+        survey,
+        store,
+        Pseudonyms(key),
+        clock=now,
+        session_ttl=timedelta(days=settings.session_ttl_days),
+    )
+
+
+def database_path(database: str) -> Path | None:
+    if database.startswith("memory:"):
+        return None
+    return Path(database.removeprefix("sqlite:///"))

@@ -1,0 +1,106 @@
+"""The `survey-bot` command: run, chat, validate, stats, export, rotate-secret.
+
+What must hold: a person's mistake (missing token, broken survey file, bad setting, a locked
+database) ends with one clear line saying what to do and exit code 2 (validate: 1 for a broken
+file), never a traceback. Settings are read here and passed on; nothing deeper reads them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.cli.bootstrap import (
+    EXIT_USAGE,
+    CliError,
+    load_survey_or_fail,
+    settings_with_logging,
+)
+from bot.cli.chat import chat_command
+from bot.cli.run import run_command
+from bot.cli.staff import add_staff_commands
+from bot.config import SettingsError, load_settings
+from bot.privacy.key import SecretError, rotate_secret
+from bot.survey.loader import SurveyError
+from bot.survey.summary import summarize
+from storage import StoreError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `survey-bot` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (CliError, SettingsError, SecretError, StoreError) as err:
+        print(f"survey-bot: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except SurveyError as err:
+        print(f"survey-bot: the survey file has {len(err.problems)} problem(s):", file=sys.stderr)
+        print(str(err), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="survey-bot", description="Trygghetsbot: an anonymous safety-survey Telegram bot."
+    )
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="start the bot (long polling); settings from env / .env")
+    run.set_defaults(func=run_command)
+
+    chat = sub.add_parser("chat", help="answer the survey in this terminal (no token needed)")
+    chat.add_argument("--lang", default=None, help="language code, e.g. sv or en")
+    chat.add_argument("--database", default=None, help="store to use (default: a throwaway one)")
+    chat.add_argument("--survey", default=None, help="survey file (default: SURVEYBOT_SURVEY)")
+    chat.set_defaults(func=chat_command)
+
+    validate = sub.add_parser("validate", help="check a survey file and summarise it")
+    validate.add_argument("path", nargs="?", default=None)
+    validate.set_defaults(func=_validate)
+
+    rotate = sub.add_parser(
+        "rotate-secret", help="replace the pseudonym key file (only after the survey closes)"
+    )
+    rotate.add_argument("--yes", action="store_true", help="confirm: in-progress answers are lost")
+    rotate.set_defaults(func=_rotate)
+
+    add_staff_commands(sub)
+
+    return parser
+
+
+def _validate(args: argparse.Namespace) -> int:
+    path = Path(args.path) if args.path else load_settings().survey
+    try:
+        survey = load_survey_or_fail(path)
+    except SurveyError as err:
+        print(f"{path}: {len(err.problems)} problem(s)", file=sys.stderr)
+        print(str(err), file=sys.stderr)
+        return 1
+    print(summarize(survey, str(path)))
+    return 0
+
+
+def _rotate(args: argparse.Namespace) -> int:
+    settings = settings_with_logging()
+    if settings.secret:
+        raise CliError("SURVEYBOT_SECRET is set in the environment: change it there instead")
+    path = settings.secret_file or Path(settings.database.removeprefix("sqlite:///") + ".key")
+    if not args.yes:
+        raise CliError(
+            f"this replaces {path}: answers in progress are lost and residents could answer "
+            "again. Run it only after the survey has closed, with --yes"
+        )
+    rotate_secret(path)
+    print(f"wrote a new secret to {path}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

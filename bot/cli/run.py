@@ -1,0 +1,71 @@
+"""`survey-bot run`: the running bot's lifecycle around `bot.adapters.telegram.app`.
+
+What must hold: the store is opened before polling starts and closed after it stops; idle
+sessions are purged periodically (hourly); SIGHUP reloads the survey file like /reload.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+from bot.adapters.telegram.app import BotOptions, build_application, run_until_stopped
+from bot.cli.bootstrap import load_survey_or_fail, now, open_service, settings_with_logging
+from bot.config import Settings
+from bot.staff.service import StaffService
+from bot.survey.model import Survey
+
+log = logging.getLogger(__name__)
+PURGE_EVERY_SECONDS = 3600
+
+
+async def serve(settings: Settings, survey: Survey, token: str) -> None:
+    """Run the bot until SIGTERM/SIGINT."""
+    service = await open_service(settings, survey)
+    staff = StaffService(service, survey_path=settings.survey, clock=now)
+    options = BotOptions(
+        staff_ids=settings.staff,
+        admin_ids=settings.admins,
+        token=token,
+        api_base_url=settings.api_base_url,
+        concurrency=settings.concurrency,
+        poll_timeout=settings.poll_timeout,
+        per_chat_rate=settings.per_chat_rate,
+        overall_rate=settings.overall_rate,
+        http_client=settings.http_client,
+    )
+    application = build_application(service, options, staff)
+
+    async def reload() -> None:
+        outcome = await staff.reload()
+        log.info("SIGHUP reload: %s", outcome.summary)
+        for problem in outcome.problems:
+            log.warning("%s", problem)
+
+    async def purge_forever() -> None:
+        while True:
+            removed = await service.purge_idle()
+            if removed:
+                log.info("deleted %d idle session(s)", removed)
+            await asyncio.sleep(PURGE_EVERY_SECONDS)
+
+    try:
+        await run_until_stopped(
+            application,
+            poll_timeout=settings.poll_timeout,
+            options=options,
+            on_reload=reload,
+            background=purge_forever,
+        )
+    finally:
+        await service.store.close()
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """`survey-bot run`: read the settings and the survey, then serve until stopped."""
+    settings = settings_with_logging()
+    token = settings.require_token()
+    survey = load_survey_or_fail(settings.survey)
+    asyncio.run(serve(settings, survey, token))
+    return 0

@@ -1,0 +1,214 @@
+"""Rendering: an engine reply becomes a `Screen` (HTML text + inline buttons), and button data
+becomes an engine event again. Pure: no Telegram objects, no I/O, so the terminal chat
+(`bot.adapters.terminal.chat`) and the Telegram adapter (`bot.adapters.telegram.residents`) show
+the same screens.
+
+What must hold:
+- every text fits Telegram's 4096-character limit and is valid Telegram HTML (survey texts are
+  escaped);
+- every `callback_data` is at most 64 bytes and `parse_callback(render(...))` gives back the
+  event the button stands for; anything else parses to None (a forged or foreign button);
+- buttons carry the session step, so the engine recognises presses on old screens.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from bot.conversation.engine import (
+    AlreadyAnswered,
+    Ask,
+    Began,
+    ChoicePicked,
+    ChoiceToggled,
+    Closed,
+    Discarded,
+    Event,
+    Finished,
+    Hint,
+    LanguageChosen,
+    MultiDone,
+    Problem,
+    Reply,
+    ShowIntro,
+    Skipped,
+    Stale,
+    WentBack,
+)
+from bot.conversation.texts import LANGUAGE_NAMES, t
+from bot.survey.model import Survey
+from bot.survey.questions import MultiQuestion, NumberQuestion, TextQuestion
+
+TEXT_LIMIT = 4096
+CALLBACK_LIMIT = 64
+_BAR_CELLS = 10
+
+
+@dataclass(frozen=True)
+class Button:
+    """One inline button: its label and the data it sends back."""
+
+    text: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What to show for one reply.
+
+    `survey` screens replace the survey message (edited in place); other screens are short
+    notices. `toast` is the short text for a button press's answer (a pop-up, no message).
+    """
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    survey: bool = True
+    toast: str | None = None
+
+
+def render(reply: Reply, survey: Survey) -> Screen:
+    """The screen for one engine reply."""
+    if isinstance(reply, Ask):
+        return _ask(reply, survey)
+    if isinstance(reply, ShowIntro):
+        return _intro(reply, survey)
+    if isinstance(reply, Finished):
+        text = (
+            f"{_tr(survey.thanks, reply.language)}\n\n<i>{t('finished_hint', reply.language)}</i>"
+        )
+        return Screen(text)
+    if isinstance(reply, AlreadyAnswered):
+        return Screen(t("already_answered", reply.language), survey=False)
+    if isinstance(reply, Closed):
+        if reply.not_yet and survey.opens is not None:
+            opens = survey.opens.strftime("%Y-%m-%d")
+            return Screen(t("not_yet", reply.language, opens=opens), survey=False)
+        return Screen(t("closed", reply.language), survey=False)
+    if isinstance(reply, Stale):
+        text = t("stale", reply.language)
+        return Screen(text, survey=False, toast=text)
+    if isinstance(reply, Hint):
+        text = problem_text(reply.problem, reply.language)
+        return Screen(text, survey=False, toast=text)
+    if isinstance(reply, Discarded):
+        return Screen(t("discarded", reply.language), survey=False)
+    raise AssertionError(f"unrendered reply {reply!r}")  # pragma: no cover
+
+
+def problem_text(problem: Problem, language: str) -> str:
+    """The translated hint for a problem with the last input."""
+    return t(f"problem.{problem.kind}", language, low=problem.low, high=problem.high)
+
+
+def language_buttons(survey: Survey) -> tuple[tuple[Button, ...], ...]:
+    """One row with a button per survey language."""
+    return (
+        tuple(Button(LANGUAGE_NAMES.get(lang, lang), f"l:{lang}") for lang in survey.languages),
+    )
+
+
+def _intro(reply: ShowIntro, survey: Survey) -> Screen:
+    lang = reply.language
+    title, intro = _raw(survey.title, lang), _raw(survey.intro, lang)
+    room = TEXT_LIMIT - 100 - len(title) - len(intro)
+    privacy = _raw(survey.privacy, lang)
+    text = f"<b>{_escape(title)}</b>\n\n{_escape(intro)}\n\n🔒 {_escape(_cut(privacy, room))}"
+    rows: list[tuple[Button, ...]] = [(Button(t("start", lang), f"{reply.step}:go"),)]
+    if len(survey.languages) > 1:
+        others = tuple(
+            Button(LANGUAGE_NAMES.get(other, other), f"l:{other}")
+            for other in survey.languages
+            if other != lang
+        )
+        rows.append(others)
+    return Screen(text, tuple(rows))
+
+
+def _ask(reply: Ask, survey: Survey) -> Screen:
+    lang, question, step = reply.language, reply.question, reply.step
+    filled = round(_BAR_CELLS * (reply.number - 1) / max(reply.total, 1))
+    bar = "▰" * filled + "▱" * (_BAR_CELLS - filled)
+    progress = t("progress", lang, number=reply.number, total=reply.total)
+    question_text = _raw(question.text, lang)
+    parts = [f"<b>{progress}</b>  {bar}", "", f"<b>{_escape(question_text)}</b>"]
+    if question.help:
+        room = TEXT_LIMIT - 300 - len(question_text)
+        parts.append(f"<i>{_escape(_cut(_raw(question.help, lang), room))}</i>")
+    rows: list[tuple[Button, ...]] = []
+    if isinstance(question, TextQuestion):
+        parts += ["", t("type_answer", lang)]
+    elif isinstance(question, NumberQuestion):
+        parts += ["", t("type_number", lang, low=question.min, high=question.max)]
+    elif isinstance(question, MultiQuestion):
+        hint = t("pick_max", lang, high=question.max) if question.max else t("pick_many", lang)
+        parts += ["", f"<i>{hint}</i>"]
+        for choice in question.active_choices:
+            mark = "☑️" if choice.id in reply.selected else "⬜"
+            label = f"{mark} {choice.label.get(lang, '')}"
+            rows.append((Button(label, f"{step}:t:{choice.id}"),))
+        rows.append((Button(t("done", lang), f"{step}:d"),))
+    else:
+        for choice in question.active_choices:
+            label = choice.label.get(lang, "")
+            if choice.id in reply.selected:
+                label = f"✔️ {label}"
+            rows.append((Button(label, f"{step}:c:{choice.id}"),))
+    if reply.problem is not None:
+        parts += ["", f"⚠️ {html.escape(problem_text(reply.problem, lang))}"]
+    nav: list[Button] = []
+    if reply.can_back:
+        nav.append(Button(t("back", lang), f"{step}:b"))
+    if reply.can_skip:
+        nav.append(Button(t("skip", lang), f"{step}:s"))
+    if nav:
+        rows.append(tuple(nav))
+    toast = problem_text(reply.problem, lang) if reply.problem is not None else None
+    return Screen("\n".join(parts), tuple(rows), toast=toast)
+
+
+def parse_callback(data: str) -> Event | None:
+    """The event a button's data stands for, or None if it is not one of ours."""
+    if len(data.encode()) > CALLBACK_LIMIT:
+        return None
+    head, _, rest = data.partition(":")
+    if head == "l":
+        return LanguageChosen(rest) if rest else None
+    if not head.isdigit() or len(head) > 9:
+        return None
+    step = int(head)
+    action, _, arg = rest.partition(":")
+    if action == "go" and not arg:
+        return Began(step)
+    if action == "c" and arg:
+        return ChoicePicked(step, arg)
+    if action == "t" and arg:
+        return ChoiceToggled(step, arg)
+    if action == "d" and not arg:
+        return MultiDone(step)
+    if action == "s" and not arg:
+        return Skipped(step)
+    if action == "b" and not arg:
+        return WentBack(step)
+    return None
+
+
+def _raw(text: dict[str, str], language: str) -> str:
+    """A survey text in `language` (the loader guarantees every language exists)."""
+    return text.get(language) or next(iter(text.values()), "")
+
+
+def _tr(text: dict[str, str], language: str) -> str:
+    """A survey text in `language`, HTML-escaped."""
+    return _escape(_raw(text, language))
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _cut(text: str, room: int) -> str:
+    """`text` shortened to `room` characters (the loader caps each text; two together may not
+    fit one Telegram message)."""
+    room = max(room, 1)
+    return text if len(text) <= room else text[: room - 1] + "…"

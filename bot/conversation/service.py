@@ -1,0 +1,167 @@
+"""One resident's step: load the session, advance the engine, persist, return the replies.
+
+What must hold:
+- the resident is known here only by keyed pseudonyms (`bot.privacy.pseudonyms.Pseudonyms`): the
+Telegram
+  user id never reaches the store;
+- one step is one store transaction, written before the replies are shown (persist first, then
+  acknowledge: a crash after the write loses nothing the resident saw accepted);
+- a completed survey is written atomically with its completion marker and tallies; a second
+  completion for the same resident is refused by the marker;
+- free text is scrubbed of personal data before it is kept anywhere, even in a session.
+
+Callers must not run two steps of the same resident at once (the Telegram adapter keeps each
+resident's updates in order; the terminal chat has one resident).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from pydantic import ValidationError
+
+from bot.conversation.engine import (
+    AlreadyAnswered,
+    Completed,
+    Event,
+    Reply,
+    Session,
+    TextSent,
+    advance,
+)
+from bot.privacy.pseudonyms import Pseudonyms, scrub
+from bot.stats.counters import tally_cells
+from bot.survey.model import Survey
+from bot.survey.questions import DEFAULT_ZONE, TextQuestion
+from storage.base import Response, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one step did: the replies to show and the session before and after it."""
+
+    replies: tuple[Reply, ...]
+    before: Session | None
+    after: Session | None
+
+    @property
+    def language(self) -> str | None:
+        session = self.after or self.before
+        return session.language if session else None
+
+
+class SurveyService:
+    """Runs residents' steps against the current survey and the store."""
+
+    def __init__(
+        self,
+        survey: Survey,
+        store: Store,
+        pseudonyms: Pseudonyms,
+        *,
+        clock: Callable[[], datetime],
+        session_ttl: timedelta = timedelta(days=7),
+    ) -> None:
+        self.survey = survey
+        self.store = store
+        self._pseudonyms = pseudonyms
+        self._clock = clock
+        self._ttl = session_ttl
+
+    def language_for(self, telegram_language: str | None) -> str:
+        """The survey language for a resident's Telegram language code (e.g. "sv-SE")."""
+        code = (telegram_language or "").split("-")[0].lower()
+        return code if code in self.survey.languages else self.survey.default_language
+
+    async def step(
+        self, user_id: int, event: Event, *, telegram_language: str | None = None
+    ) -> StepResult:
+        """Apply one event for this resident and persist the outcome."""
+        survey, now = self.survey, self._clock()
+        key = self._pseudonyms.session_key(survey.id, user_id)
+        before = await self._load(key)
+        if before is None and await self.store.is_completed(self._marker(user_id)):
+            language = self.language_for(telegram_language)
+            return StepResult((AlreadyAnswered(language),), None, None)
+        if isinstance(event, TextSent):
+            event = TextSent(scrub(event.text))
+        transition = advance(survey, before, event, now)
+        after = transition.session
+        if transition.completed is not None:
+            stored = await self._complete(user_id, key, transition.completed, now)
+            if not stored:
+                return StepResult((AlreadyAnswered(transition.completed.language),), before, None)
+        elif after is None:
+            if before is not None:
+                await self.store.delete_session(key)
+        elif after != before:
+            await self.store.save_session(key, survey.id, after.model_dump_json(), _day(now))
+        return StepResult(transition.replies, before, after)
+
+    async def set_screen(self, user_id: int, message_id: int, typed: int | None = None) -> None:
+        """Remember which chat message shows the survey (and a typed answer to delete later)."""
+        key = self._pseudonyms.session_key(self.survey.id, user_id)
+        session = await self._load(key)
+        if session is None:
+            return
+        typed_ids = session.typed + ((typed,) if typed is not None else ())
+        updated = session.model_copy(update={"screen": message_id, "typed": typed_ids})
+        if updated != session:
+            day = _day(self._clock())
+            await self.store.save_session(key, self.survey.id, updated.model_dump_json(), day)
+
+    async def purge_idle(self) -> int:
+        """Delete sessions idle longer than the TTL; returns how many."""
+        cutoff = _day(self._clock()) - self._ttl
+        return await self.store.purge_sessions(cutoff)
+
+    async def _load(self, key: bytes) -> Session | None:
+        raw = await self.store.load_session(key)
+        if raw is None:
+            return None
+        try:
+            return Session.model_validate_json(raw)
+        except ValidationError:
+            # A session from an incompatible release: start over rather than crash.
+            log.warning("discarded an unreadable session")
+            return None
+
+    async def _complete(self, user_id: int, key: bytes, done: Completed, now: datetime) -> bool:
+        survey = self.survey
+        answers: dict[str, str | int | list[str] | None] = {}
+        free_texts: dict[str, str] = {}
+        for question_id, value in done.answers.items():
+            question = survey.question(question_id)
+            if isinstance(question, TextQuestion):
+                if isinstance(value, str) and value:
+                    free_texts[question_id] = value
+                answers[question_id] = None if value is None else "*"
+            else:
+                answers[question_id] = list(value) if isinstance(value, tuple) else value
+        response = Response(
+            survey_id=survey.id,
+            survey_version=survey.version,
+            day=_day(now),
+            language=done.language,
+            answers=answers,
+            free_texts=free_texts,
+        )
+        return await self.store.complete(
+            session_key=key,
+            marker=self._marker(user_id),
+            response=response,
+            cells=tally_cells(survey, done.answers),
+        )
+
+    def _marker(self, user_id: int) -> bytes:
+        return self._pseudonyms.completion_marker(self.survey.id, user_id)
+
+
+def _day(now: datetime) -> date:
+    """The coarse date stored with responses and sessions (Europe/Stockholm)."""
+    return now.astimezone(DEFAULT_ZONE).date()

@@ -1,0 +1,1 @@
+"""Pseudonyms, scrubbing of free text, the key file and log redaction."""

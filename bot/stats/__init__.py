@@ -1,0 +1,1 @@
+"""Tallies, disclosure control, published tables, text, charts and exports (pure)."""

@@ -1,0 +1,363 @@
+"""Suppression: which published counts to hide so that no count of 1..k-1, and no count of a
+group smaller than k, can be read or worked out. Pure; `bot.stats.tables` builds every table on the
+pattern computed here.
+
+What must hold (k = the survey's `min_group_size`):
+- primary suppression: counts of 1..k-1 and every count of a group of 1..k-1 residents;
+- complementary suppression, audited exactly: a hidden count is recoverable iff its unit vector
+  lies in the row space of the relations (`bot.stats.model.TallyModel`) restricted to hidden
+  counts;
+  complements are added, smallest non-zero cells first, until the audit finds none;
+- one pattern per snapshot (cached for the last few snapshots), so combining views of one
+  publication reveals no more than one view.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.stats.model import RESPONSES, Quantity, TallyModel, tally_model
+from bot.survey.model import Survey
+from storage.base import Snapshot
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """A count hidden by disclosure control; shown as "<k"."""
+
+    below: int
+
+    def __str__(self) -> str:
+        return f"<{self.below}"
+
+
+PublishedCount = int | Suppressed
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """The suppression pattern of one snapshot: what every shown quantity publishes as."""
+
+    model: TallyModel
+    k: int
+    suppressed: frozenset[Quantity]
+
+    def get(self, quantity: Quantity) -> PublishedCount:
+        if quantity not in self.model.shown:
+            raise KeyError(quantity)
+        if quantity in self.suppressed:
+            return Suppressed(self.k)
+        return self.model.values[quantity]
+
+
+_CACHE: OrderedDict[tuple[object, ...], Disclosure] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 4
+
+
+def disclosure(survey: Survey, snapshot: Snapshot) -> Disclosure:
+    """The suppression pattern of a snapshot (remembered for the last few snapshots: the
+    audit is linear algebra over every count of the survey)."""
+    key = (
+        survey.version,
+        survey.min_group_size,
+        snapshot.survey_id,
+        snapshot.responses,
+        tuple(sorted(snapshot.cells.items())),
+    )
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    model = tally_model(survey, snapshot)
+    result = Disclosure(model, survey.min_group_size, suppress(model, survey.min_group_size))
+    with _CACHE_LOCK:
+        _CACHE[key] = result
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return result
+
+
+def sensitive_quantities(model: TallyModel, k: int) -> set[Quantity]:
+    """Counts that must never be shown or derived: 1..k-1 answers, and all of a small group."""
+    values = model.values
+    found = {q for q, v in values.items() if 0 < v < k and q not in model.non_answers}
+    for group in model.groups:
+        if 0 < values[group.total] < k:
+            found.add(group.total)
+            found.update(group.members)
+    return found
+
+
+def suppress(model: TallyModel, k: int) -> frozenset[Quantity]:
+    """The shown quantities to hide: primary, then complements until the audit passes."""
+    audit = _Audit(model, k)
+    return audit.run()
+
+
+class _Audit:
+    """Complementary suppression of one model: hide more until no protected count is pinned."""
+
+    def __init__(self, model: TallyModel, k: int) -> None:
+        self.model = model
+        self.values = model.values
+        self.sensitive = sensitive_quantities(model, k)
+        self.suppressed = {q for q in model.shown if q in self.sensitive}
+        #: Derived quantities a reader does not know: all but the zeros the survey's rules
+        #: make (a question everyone must answer has nobody who skipped it).
+        certain = model.structural_zeros
+        self.hidden = {
+            q
+            for q, v in self.values.items()
+            if q not in model.shown and (v or q in self.sensitive or q not in certain)
+        }
+        #: Zeros a reader knows without being shown them (see `known_zeros`), and those
+        #: computed from shown counts (see `reason`).
+        self.zero: set[Quantity] = set()
+        self.derived_zeros: set[Quantity] = set()
+        self.rows: list[dict[Quantity, int]] = []
+        self.rows_of: dict[Quantity, list[int]] = {}
+        for relation in model.relations:
+            row: dict[Quantity, int] = {}
+            for q in relation.plus:
+                row[q] = row.get(q, 0) + 1
+            for q in relation.minus:
+                row[q] = row.get(q, 0) - 1
+            row = {q: c for q, c in row.items() if c}
+            if row:
+                for q in row:
+                    self.rows_of.setdefault(q, []).append(len(self.rows))
+                self.rows.append(row)
+        #: (parts, total) with parts that cannot be negative: a zero total makes each part zero.
+        sums = [(r.plus, r.minus[0]) for r in model.relations if len(r.minus) == 1]
+        exact = {(frozenset(parts), total) for parts, total in sums}
+        self.sums = sums + [(g.members, g.total) for g in model.groups]
+        #: Groups whose counts do not add up to their total (multi questions): each resident
+        #: chose at least one, so the total is known to equal the one count not known zero.
+        self.overlapping = [
+            (g.members, g.total)
+            for g in model.groups
+            if g.members and (frozenset(g.members), g.total) not in exact
+        ]
+        #: Quantities that appear together in a relation or a group.
+        self.links = [set(row) for row in self.rows] + [{*p, t} for p, t in self.sums]
+        self.links_of: dict[Quantity, list[int]] = {}
+        for index, link in enumerate(self.links):
+            for q in link:
+                self.links_of.setdefault(q, []).append(index)
+        #: Counts every reader knows whatever is hidden (e.g. "answered q" is the number of
+        #: responses when q must be answered): neither protectable nor a useful complement.
+        self.public = self.always_known()
+
+    def unknown(self, quantity: Quantity) -> bool:
+        hidden = quantity in self.suppressed or quantity in self.hidden
+        return hidden and quantity not in self.zero
+
+    def protected(self, quantity: Quantity) -> bool:
+        needed = quantity in self.suppressed or quantity in self.sensitive
+        return needed and quantity not in self.zero and quantity not in self.public
+
+    def run(self) -> frozenset[Quantity]:
+        while True:
+            self.derived_zeros = set()
+            self.zero = self.known_zeros()
+            self.propagate()
+            determined = self.reason()
+            exposed = sorted(q for q in determined if self.protected(q))
+            added = [c for q in exposed if (c := self.complement_near(q)) is not None]
+            if not added:
+                # Nothing left to hide near them (or nothing exposed). A count that a reader
+                # knows is zero anyway is shown as 0: that tells nobody anything new.
+                return frozenset(self.suppressed - self.zero)
+            self.suppressed.update(added)
+
+    def reason(self) -> set[Quantity]:
+        """What a reader can compute exactly, alternating sums with non-negativity: a count
+        computed to be zero empties every count it contains, which may pin more."""
+        while True:
+            self.zero = self.known_zeros()
+            determined = self.determined()
+            new = {q for q in determined if self.values[q] == 0} - self.derived_zeros
+            if not new:
+                return determined
+            self.derived_zeros |= new
+
+    def known_zeros(self) -> set[Quantity]:
+        """Counts a reader knows are zero without being shown them: the parts of a known zero
+        total (nobody chose c, so nobody in any group did), and a total whose parts are all
+        known zeros (a multi answer has at least one choice). Public, so not protectable."""
+        zero: set[Quantity] = set()
+
+        def known(q: Quantity) -> bool:
+            hidden = q in self.suppressed or q in self.hidden
+            return q in zero or (self.values[q] == 0 and (not hidden or q in self.derived_zeros))
+
+        grew = True
+        while grew:
+            grew = False
+            for parts, total in self.sums:
+                if self.values[total]:
+                    continue
+                if known(total):
+                    new = [p for p in parts if p not in zero]
+                elif parts and all(known(p) for p in parts):
+                    new = [total]
+                else:
+                    continue
+                if new:
+                    zero.update(new)
+                    grew = True
+        return zero
+
+    def propagate(self) -> None:
+        """Cheap first pass: a relation with one unknown left gives it away, so hide another
+        count of it (or, for a count nobody needs to protect, treat it as known)."""
+        derived: set[Quantity] = set()
+        while True:
+            progress = grew = False
+            for row in self.rows:
+                left = [q for q in row if self.unknown(q) and q not in derived]
+                if len(left) != 1:
+                    continue
+                (only,) = left
+                choice = self.best(row) if self.protected(only) else None
+                if choice is None:
+                    derived.add(only)
+                    progress = True
+                else:
+                    self.suppressed.add(choice)
+                    grew = True
+            if grew:
+                derived = set()  # what was derivable may not be any more
+            elif not progress:
+                return
+
+    def best(self, quantities: Mapping[Quantity, int] | set[Quantity]) -> Quantity | None:
+        """The shown count whose hiding costs least: cells before totals, non-zero before
+        zero (a zero known from other zeros last: hiding it helps only once they are hidden
+        too), one that closes a loop with another hidden count (a 2x2 block instead of a
+        chain), then the smallest."""
+        line = set(quantities)
+        candidates = [
+            q
+            for q in line
+            if q in self.model.shown
+            and q not in self.suppressed
+            and q not in self.public
+            and q != RESPONSES
+        ]
+        if not candidates:
+            return None
+
+        def closes(q: Quantity) -> bool:
+            for index in self.rows_of.get(q, ()):
+                row = self.rows[index]
+                if row.keys() != line and any(self.unknown(o) for o in row if o != q):
+                    return True
+            return False
+
+        def cost(q: Quantity) -> tuple[int, bool, int, Quantity]:
+            value = self.values[q]
+            tier = 4 * (q in self.zero) + 2 * (value == 0) + (q[0] != "S")
+            return (tier, not closes(q), value, q)
+
+        return min(candidates, key=cost)
+
+    def complement_near(self, quantity: Quantity) -> Quantity | None:
+        """A count to hide next to an exposed one, looking further out (through hidden counts
+        and known zeros) when none is near."""
+        frontier, seen_links, seen = {quantity}, set[int](), {quantity}
+        while frontier:
+            near: set[Quantity] = set()
+            for q in frontier:
+                for index in self.links_of.get(q, ()):
+                    if index not in seen_links:
+                        seen_links.add(index)
+                        near.update(self.links[index])
+            choice = self.best(near)
+            if choice is not None:
+                return choice
+            frontier = {q for q in near - seen if self.unknown(q) or q in self.zero}
+            seen |= near
+        return None
+
+    def always_known(self) -> set[Quantity]:
+        """What a reader knows with every shown count hidden but the number of responses."""
+        everything = set(self.suppressed)
+        self.suppressed.update(q for q in self.model.shown if q != RESPONSES)
+        self.zero = self.known_zeros()
+        known = self.determined() | self.zero
+        self.suppressed, self.zero = everything, set()
+        return known
+
+    def determined(self) -> set[Quantity]:
+        """Unknown quantities a reader can compute exactly from the shown ones."""
+        unknown = [q for q in self.values if self.unknown(q)]
+        index = {q: i for i, q in enumerate(unknown)}
+        rows = list(self.rows)
+        for members, total in self.overlapping:
+            left = [m for m in members if m in self.zero or self.values[m] or self.unknown(m)]
+            left = [m for m in left if m not in self.zero]
+            if len(left) == 1:
+                rows.append({total: 1, left[0]: -1})
+        restricted = [{index[q]: c for q, c in row.items() if q in index} for row in rows]
+        free = _kernel_support([row for row in restricted if row], len(unknown))
+        return {q for i, q in enumerate(unknown) if i not in free}
+
+
+#: A Mersenne prime: the audit works modulo it (exact integer arithmetic, no rounding).
+_PRIME = (1 << 61) - 1
+
+
+def _kernel_support(rows: list[dict[int, int]], columns: int) -> set[int]:
+    """The columns 0..columns-1 that some solution of rows @ x == 0 has non-zero.
+
+    A column outside this set is pinned: its unit vector lies in the row space, so a reader
+    computes it exactly. Sparse Gaussian elimination modulo a large prime, then one kernel
+    vector with random free values (fixed seed): a column the kernel allows to vary comes out
+    non-zero except with probability 1/2**61, and that error only hides one count more.
+    """
+    uses = [0] * columns
+    for row in rows:
+        for column in row:
+            uses[column] += 1
+    pivots: dict[int, dict[int, int]] = {}  # pivot column -> its row, pivot coefficient 1
+    created: dict[int, int] = {}
+    for original in rows:
+        row = {c: v % _PRIME for c, v in original.items() if v % _PRIME}
+        # Eliminate earlier pivots, oldest first: a pivot row holds only its own column, free
+        # columns and younger pivots, so this ends.
+        queue = [(created[c], c) for c in row if c in pivots]
+        heapq.heapify(queue)
+        while queue:
+            _, column = heapq.heappop(queue)
+            factor = row.get(column)
+            if not factor:
+                continue
+            for j, a in pivots[column].items():
+                updated = (row.get(j, 0) - factor * a) % _PRIME
+                if updated:
+                    if j not in row and j in pivots:
+                        heapq.heappush(queue, (created[j], j))
+                    row[j] = updated
+                else:
+                    row.pop(j, None)
+        if row:
+            pivot = min(row, key=lambda c: (uses[c], c))
+            inverse = pow(row[pivot], _PRIME - 2, _PRIME)
+            pivots[pivot] = {j: v * inverse % _PRIME for j, v in row.items()}
+            created[pivot] = len(created)
+    chance = random.Random(0x5EED)
+    kernel = {c: chance.randrange(1, _PRIME) for c in range(columns) if c not in pivots}
+    for pivot in sorted(pivots, key=created.__getitem__, reverse=True):
+        total = sum(a * kernel[j] for j, a in pivots[pivot].items() if j != pivot)
+        kernel[pivot] = -total % _PRIME
+    return {c for c, v in kernel.items() if v}
+
+
+__all__ = ["Disclosure", "PublishedCount", "Suppressed", "disclosure", "suppress"]
