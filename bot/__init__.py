@@ -1,1 +1,1 @@
-"""Trygghetsbot: an anonymous safety-survey Telegram bot (see README.md and docs/architecture.md)."""
+"""Trygghetsbot: an anonymous safety-survey Telegram bot (see docs/architecture.md)."""

@@ -36,6 +36,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from bot.survey.checks import Issue, Loc, format_path, survey_issues
 from bot.survey.errors import describe as _describe
 from bot.survey.errors import explain
+from bot.survey.indicators import Indicator, indicator_issues
 from bot.survey.model import Survey, as_zoned
 from bot.survey.questions import SURVEY_TEXT_FIELDS, Question, Text
 
@@ -43,6 +44,7 @@ _QUESTION: TypeAdapter[Any] = TypeAdapter(Question)
 _TEXT: TypeAdapter[Text] = TypeAdapter(Text)
 _LANGUAGES: TypeAdapter[tuple[str, ...]] = TypeAdapter(tuple[str, ...])
 _MOMENT: TypeAdapter[datetime | None] = TypeAdapter(datetime | None)
+_INDICATOR: TypeAdapter[Any] = TypeAdapter(Indicator)
 
 
 @dataclass(frozen=True)
@@ -139,14 +141,21 @@ def _cross_check(plain: dict[str, Any]) -> list[Issue]:
     raws = raw_questions if isinstance(raw_questions, list) else []
     texts = {name: _valid(_TEXT, plain.get(name)) for name in SURVEY_TEXT_FIELDS}
     questions = {i: _valid(_QUESTION, raw) for i, raw in enumerate(raws)}
+    raw_indicators = plain.get("indicators")
+    indicators = [
+        _valid(_INDICATOR, raw)
+        for raw in (raw_indicators if isinstance(raw_indicators, list) else [])
+    ]
+    languages = _valid(_LANGUAGES, plain.get("languages"))
+    by_id = {q.id: q for q in questions.values() if q is not None}
     return survey_issues(
-        languages=_valid(_LANGUAGES, plain.get("languages")),
+        languages=languages,
         texts={name: text for name, text in texts.items() if text is not None},
         opens=_valid(_MOMENT, as_zoned(plain.get("opens"), end_of_day=False)),
         closes=_valid(_MOMENT, as_zoned(plain.get("closes"), end_of_day=True)),
         question_ids=[raw.get("id") if isinstance(raw, dict) else None for raw in raws],
         questions={i: q for i, q in questions.items() if q is not None},
-    )
+    ) + indicator_issues(indicators, by_id, languages or ())
 
 
 def _valid(adapter: TypeAdapter[Any], value: object) -> Any:

@@ -25,6 +25,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from bot.survey.checks import survey_issues
+from bot.survey.indicators import Indicator, indicator_issues
 from bot.survey.questions import (
     DEFAULT_ZONE,
     SURVEY_TEXT_FIELDS,
@@ -54,6 +55,8 @@ class Survey(FrozenModel):
     privacy: Text
     thanks: Text
     questions: tuple[Question, ...] = Field(min_length=1)
+    #: The headline numbers of the lägesbild (`bot.survey.indicators`); operational.
+    indicators: tuple[Indicator, ...] = ()
 
     @field_validator("opens", mode="before")
     @classmethod
@@ -74,6 +77,9 @@ class Survey(FrozenModel):
             closes=self.closes,
             question_ids=[q.id for q in self.questions],
             questions=dict(enumerate(self.questions)),
+        )
+        issues += indicator_issues(
+            self.indicators, {q.id: q for q in self.questions}, self.languages
         )
         if issues:
             raise PydanticCustomError(
@@ -145,7 +151,7 @@ def as_zoned(value: object, *, end_of_day: bool) -> object:
 
 
 #: Fields that change when the survey runs or is published, not what residents answer.
-_OPERATIONAL_FIELDS = {"opens", "closes", "min_group_size"}
+_OPERATIONAL_FIELDS = {"opens", "closes", "min_group_size", "indicators"}
 
 
 def survey_version(survey: Survey) -> str:
