@@ -47,8 +47,10 @@ def test_two_margins_are_reproduced_to_1e_6() -> None:
         }
         for _ in range(1500)
     ]
-    joint = {cls: float(rng.randint(2000, 9000)) for cls in itertools.product(ages, genders)}
-    area = {(a,): float(rng.randint(5000, 20000)) for a in areas}
+    joint: dict[tuple[str, ...], float] = {
+        cls: float(rng.randint(2000, 9000)) for cls in itertools.product(ages, genders)
+    }
+    area: dict[tuple[str, ...], float] = {(a,): float(rng.randint(5000, 20000)) for a in areas}
     result = rake(records, [Margin(("age", "gender"), joint), Margin(("area",), area)])
     assert result.converged and result.collapsed == () and result.unweighted == 0
     total = sum(result.weights)
