@@ -19,10 +19,12 @@ from bot.cli.bootstrap import (
     settings_with_logging,
 )
 from bot.cli.chat import chat_command
+from bot.cli.report import add_report_commands
 from bot.cli.run import run_command
 from bot.cli.staff import add_staff_commands
 from bot.config import SettingsError, load_settings
 from bot.privacy.key import SecretError, rotate_secret
+from bot.stats.rounds import DataFileError
 from bot.survey.loader import SurveyError
 from bot.survey.summary import summarize
 from storage import StoreError
@@ -39,6 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except SurveyError as err:
         print(f"survey-bot: the survey file has {len(err.problems)} problem(s):", file=sys.stderr)
+        print(str(err), file=sys.stderr)
+        return EXIT_USAGE
+    except DataFileError as err:
+        print(f"survey-bot: {len(err.problems)} problem(s) in the data files:", file=sys.stderr)
         print(str(err), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -71,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     rotate.set_defaults(func=_rotate)
 
     add_staff_commands(sub)
+    add_report_commands(sub)
 
     return parser
 
