@@ -1,0 +1,92 @@
+"""`survey-bot report` and `survey-bot rounds` through a subprocess, as an admin types them."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SURVEYBOT_")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture
+def admin(tmp_path: Path) -> dict[str, str]:
+    """A copy of the shipped survey (its rounds folder beside it) and an empty database."""
+    survey = tmp_path / "questions.yaml"
+    shutil.copy(ROOT / "surveys" / "questions.yaml", survey)
+    return {
+        "SURVEYBOT_SURVEY": str(survey),
+        "SURVEYBOT_DATABASE": str(tmp_path / "survey.db"),
+        "SURVEYBOT_SECRET": "cli-report-test-secret-0123456789abcdef",
+    }
+
+
+def test_a_round_with_mistakes_lists_every_one_and_keeps_nothing(
+    admin: dict[str, str], tmp_path: Path
+) -> None:
+    results = tmp_path / "2021.csv"
+    results.write_text(
+        "question;choice;count;share;n\nsafe_hom;very_safe;10;;100\nsafe_home;very_safe;;120;100\n",
+        encoding="utf-8",
+    )
+    result = _cli("rounds", "import", "--label", "2021", "--results", str(results), env=admin)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == "survey-bot: 2 problem(s) in the data files:"
+    assert (
+        lines[1].startswith(f"{results}:2:1: question:") and "did you mean 'safe_home'" in lines[1]
+    )
+    assert lines[2].startswith(f"{results}:3:1: share:")
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "rounds").exists()
+
+
+def test_an_imported_round_appears_in_the_reports_json(
+    admin: dict[str, str], tmp_path: Path
+) -> None:
+    result = _cli(
+        "rounds",
+        "import",
+        "--label",
+        "2022",
+        "--results",
+        str(ROOT / "docs" / "example-round-2022.csv"),
+        env=admin,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "rounds" / "2022.csv").exists()
+    listed = _cli("rounds", "list", env=admin)
+    assert listed.stdout.strip() == "2022: 3 questions, 1695 answered"
+    out = tmp_path / "report.json"
+    result = _cli("report", "--out", str(out), env=admin)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["rounds"] == [{"label": "2022", "respondents": 1695}]
+    otrygghet = next(i for i in data["indicators"] if i["id"] == "otrygghet")
+    assert otrygghet["now"] is None  # nobody has answered yet
+    assert otrygghet["earlier"][0]["value"] == pytest.approx(509 / 1627, abs=1e-9)
+
+
+def test_a_report_file_of_another_kind_is_one_line(admin: dict[str, str], tmp_path: Path) -> None:
+    result = _cli("report", "--out", str(tmp_path / "report.docx"), env=admin)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"survey-bot: --out {tmp_path / 'report.docx'}: name a .pdf, .html or .json file"
+    ]
