@@ -39,12 +39,14 @@ from bot.survey.errors import explain
 from bot.survey.indicators import Indicator, indicator_issues
 from bot.survey.model import Survey, as_zoned
 from bot.survey.questions import SURVEY_TEXT_FIELDS, Question, Text
+from bot.survey.sources import Source, source_issues
 
 _QUESTION: TypeAdapter[Any] = TypeAdapter(Question)
 _TEXT: TypeAdapter[Text] = TypeAdapter(Text)
 _LANGUAGES: TypeAdapter[tuple[str, ...]] = TypeAdapter(tuple[str, ...])
 _MOMENT: TypeAdapter[datetime | None] = TypeAdapter(datetime | None)
 _INDICATOR: TypeAdapter[Any] = TypeAdapter(Indicator)
+_SOURCE: TypeAdapter[Any] = TypeAdapter(Source)
 
 
 @dataclass(frozen=True)
@@ -146,16 +148,24 @@ def _cross_check(plain: dict[str, Any]) -> list[Issue]:
         _valid(_INDICATOR, raw)
         for raw in (raw_indicators if isinstance(raw_indicators, list) else [])
     ]
+    raw_sources = plain.get("sources")
+    sources = [
+        _valid(_SOURCE, raw) for raw in (raw_sources if isinstance(raw_sources, list) else [])
+    ]
     languages = _valid(_LANGUAGES, plain.get("languages"))
     by_id = {q.id: q for q in questions.values() if q is not None}
-    return survey_issues(
-        languages=languages,
-        texts={name: text for name, text in texts.items() if text is not None},
-        opens=_valid(_MOMENT, as_zoned(plain.get("opens"), end_of_day=False)),
-        closes=_valid(_MOMENT, as_zoned(plain.get("closes"), end_of_day=True)),
-        question_ids=[raw.get("id") if isinstance(raw, dict) else None for raw in raws],
-        questions={i: q for i, q in questions.items() if q is not None},
-    ) + indicator_issues(indicators, by_id, languages or ())
+    return (
+        survey_issues(
+            languages=languages,
+            texts={name: text for name, text in texts.items() if text is not None},
+            opens=_valid(_MOMENT, as_zoned(plain.get("opens"), end_of_day=False)),
+            closes=_valid(_MOMENT, as_zoned(plain.get("closes"), end_of_day=True)),
+            question_ids=[raw.get("id") if isinstance(raw, dict) else None for raw in raws],
+            questions={i: q for i, q in questions.items() if q is not None},
+        )
+        + indicator_issues(indicators, by_id, languages or ())
+        + source_issues(sources, languages or ())
+    )
 
 
 def _valid(adapter: TypeAdapter[Any], value: object) -> Any:

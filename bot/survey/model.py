@@ -36,6 +36,7 @@ from bot.survey.questions import (
     SingleQuestion,
     Text,
 )
+from bot.survey.sources import Source, source_issues
 
 
 class Survey(FrozenModel):
@@ -57,6 +58,8 @@ class Survey(FrozenModel):
     questions: tuple[Question, ...] = Field(min_length=1)
     #: The headline numbers of the lägesbild (`bot.survey.indicators`); operational.
     indicators: tuple[Indicator, ...] = ()
+    #: Where residents found the survey (`bot.survey.sources`); operational.
+    sources: tuple[Source, ...] = ()
 
     @field_validator("opens", mode="before")
     @classmethod
@@ -81,6 +84,7 @@ class Survey(FrozenModel):
         issues += indicator_issues(
             self.indicators, {q.id: q for q in self.questions}, self.languages
         )
+        issues += source_issues(self.sources, self.languages)
         if issues:
             raise PydanticCustomError(
                 "survey_issues", "{issues}", {"issues": "; ".join(map(str, issues))}
@@ -151,7 +155,7 @@ def as_zoned(value: object, *, end_of_day: bool) -> object:
 
 
 #: Fields that change when the survey runs or is published, not what residents answer.
-_OPERATIONAL_FIELDS = {"opens", "closes", "min_group_size", "indicators"}
+_OPERATIONAL_FIELDS = {"opens", "closes", "min_group_size", "indicators", "sources"}
 
 
 def survey_version(survey: Survey) -> str:
