@@ -18,7 +18,7 @@ from bot.cli.bootstrap import (
     load_survey_or_fail,
     settings_with_logging,
 )
-from bot.cli.chat import chat_command
+from bot.cli.chat import add_chat_command
 from bot.cli.run import run_command
 from bot.cli.staff import add_staff_commands
 from bot.config import SettingsError, load_settings
@@ -54,11 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="start the bot (long polling); settings from env / .env")
     run.set_defaults(func=run_command)
 
-    chat = sub.add_parser("chat", help="answer the survey in this terminal (no token needed)")
-    chat.add_argument("--lang", default=None, help="language code, e.g. sv or en")
-    chat.add_argument("--database", default=None, help="store to use (default: a throwaway one)")
-    chat.add_argument("--survey", default=None, help="survey file (default: SURVEYBOT_SURVEY)")
-    chat.set_defaults(func=chat_command)
+    add_chat_command(sub)
 
     validate = sub.add_parser("validate", help="check a survey file and summarise it")
     validate.add_argument("path", nargs="?", default=None)
