@@ -15,7 +15,7 @@ from pathlib import Path
 from bot.cli.bootstrap import (
     EXIT_USAGE,
     CliError,
-    load_survey_or_fail,
+    read_survey_or_fail,
     settings_with_logging,
 )
 from bot.cli.chat import add_chat_command
@@ -74,12 +74,14 @@ def _parser() -> argparse.ArgumentParser:
 def _validate(args: argparse.Namespace) -> int:
     path = Path(args.path) if args.path else load_settings().survey
     try:
-        survey = load_survey_or_fail(path)
+        checked = read_survey_or_fail(path)
     except SurveyError as err:
         print(f"{path}: {len(err.problems)} problem(s)", file=sys.stderr)
         print(str(err), file=sys.stderr)
         return 1
-    print(summarize(survey, str(path)))
+    print(summarize(checked.survey, str(path)))
+    for warning in checked.warnings:  # allowed, so still valid (exit 0), but said
+        print(warning, file=sys.stderr)
     return 0
 
 

@@ -1,6 +1,7 @@
 """Reading the admin's survey file: YAML text -> `Survey`, or every problem at once.
 
-Owns `load_survey`, `parse_survey`, `Problem` and `SurveyError`.
+Owns `load_survey`, `parse_survey`, `read_survey` (the survey and its warnings), `Problem` and
+`SurveyError`.
 
 What must hold:
 - a file with several mistakes reports all of them in one `SurveyError`, sorted by line:
@@ -12,7 +13,13 @@ What must hold:
 - paths read like `questions[4].choices[2].label.en`: list indexes are 0-based, as in Python
   and pydantic (the first question is `questions[0]`); the line number is what the admin
   follows, the path says which entry of a long list is meant;
-- duplicate keys are an error (YAML would silently keep one of them).
+- duplicate keys are an error (YAML would silently keep one of them);
+- the line reported is the line a clerk must edit: a file that is not UTF-8 (saved as Latin-1)
+  names the first such line, not a byte offset; an unclosed quote names the line where the
+  quote opens, not where YAML gave up; an invisible space other than a plain space (a
+  non-breaking space copied from Word) in the indentation names its own line;
+- warnings (`bot.survey.checks.survey_warnings`, e.g. `min_group_size` below 5) never stop a
+  survey from loading: `read_survey` returns them located like problems, `load_survey` logs them.
 
 The file is composed once into a node tree by ruamel's safe pure-Python composer (about three
 times faster than its round-trip loader): the nodes carry the line and column of every key and
@@ -22,6 +29,7 @@ pydantic errors are put into words by `bot.survey.errors`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,8 +40,9 @@ from pydantic import TypeAdapter, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, StreamMark, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.tokens import ScalarToken
 
-from bot.survey.checks import Issue, Loc, format_path, survey_issues
+from bot.survey.checks import Issue, Loc, format_path, survey_issues, survey_warnings
 from bot.survey.errors import describe as _describe
 from bot.survey.errors import explain
 from bot.survey.model import Survey, as_zoned
@@ -43,6 +52,19 @@ _QUESTION: TypeAdapter[Any] = TypeAdapter(Question)
 _TEXT: TypeAdapter[Text] = TypeAdapter(Text)
 _LANGUAGES: TypeAdapter[tuple[str, ...]] = TypeAdapter(tuple[str, ...])
 _MOMENT: TypeAdapter[datetime | None] = TypeAdapter(datetime | None)
+#: Whitespace that looks like a space but is not one to YAML (tabs have their own message).
+_ODD_SPACES = {
+    "\u00a0": "a non-breaking space",
+    "\u2007": "a figure space",
+    "\u202f": "a narrow non-breaking space",
+    "\u3000": "an ideographic space",
+    "\u2002": "an en space",
+    "\u2003": "an em space",
+    "\u2009": "a thin space",
+    "\ufeff": "an invisible byte-order mark",
+}
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -72,25 +94,58 @@ class SurveyError(Exception):
         super().__init__("\n".join(map(str, self.problems)))
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A valid survey and what the admin should still know about it (sorted by line)."""
+
+    survey: Survey
+    warnings: tuple[Problem, ...] = ()
+
+
 def load_survey(path: str | Path) -> Survey:
-    """Read and check the survey file at `path`; raise `SurveyError` with every problem."""
+    """Read and check the survey file at `path`; raise `SurveyError` with every problem.
+
+    Warnings are logged (the bot's log); `read_survey` returns them instead.
+    """
+    checked = read_survey(path)
+    for warning in checked.warnings:
+        log.warning("survey file: %s", warning)
+    return checked.survey
+
+
+def read_survey(path: str | Path) -> Checked:
+    """Read and check the survey file at `path`: the survey and its warnings."""
+    filename = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
-        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-        fix = "check the path and that the file is readable UTF-8 text"
-        raise SurveyError([Problem(str(path), 0, 0, "", f"cannot read it: {reason}", fix)]) from err
-    return parse_survey(text, str(path))
+        data = Path(path).read_bytes()
+    except OSError as err:
+        reason = err.strerror or str(err)
+        fix = "check the path and that the file is readable"
+        raise SurveyError([Problem(filename, 0, 0, "", f"cannot read it: {reason}", fix)]) from err
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise SurveyError([_not_utf8(data, err, filename)]) from err
+    return check_survey(text, filename)
 
 
 def parse_survey(text: str, filename: str = "<string>") -> Survey:
     """Check survey YAML `text`; raise `SurveyError` with every problem found."""
+    return check_survey(text, filename).survey
+
+
+def check_survey(text: str, filename: str = "<string>") -> Checked:
+    """Check survey YAML `text`: the survey and its warnings, or `SurveyError`."""
+    spaces = _odd_indentation(text, filename)
     yaml = YAML(typ="safe", pure=True)
     yaml.allow_duplicate_keys = True  # reported with their lines by `_index`, not as a crash
     try:
         tree = yaml.compose(text)
     except MarkedYAMLError as err:
-        raise SurveyError([_syntax_problem(err, filename)]) from err
+        problem = _syntax_problem(err, filename, text)
+        # YAML fails at or after the odd space's line: the space is what to edit
+        before = [problem] if not spaces or problem.line < spaces[0].line else []
+        raise SurveyError(before + spaces) from err
     except YAMLError as err:  # e.g. a control character: ruamel's ReaderError has no mark
         position = getattr(err, "position", 0)
         line = text.count("\n", 0, position) + 1
@@ -112,7 +167,7 @@ def parse_survey(text: str, filename: str = "<string>") -> Survey:
         fix = "write the survey as keys: id, title, languages, intro, privacy, thanks, questions"
         raise SurveyError([Problem(filename, 1, 1, "", f"the survey file is {what}", fix)])
     positions: _Positions = {}
-    problems = _index(tree, (), positions, filename)
+    problems = spaces + _index(tree, (), positions, filename)
     issues: list[Issue] = []
     survey: Survey | None = None
     failure = ""
@@ -122,15 +177,69 @@ def parse_survey(text: str, filename: str = "<string>") -> Survey:
         failure = str(err)
         # "survey_issues" is the model's own run of the cross-checks: `_cross_check` below
         # finds the same issues, and on the valid parts of an invalid survey too.
-        found = (explain(e, data) for e in err.errors() if e["type"] != "survey_issues")
-        issues += [issue for issue in found if issue is not None]
+        for error in err.errors():
+            if error["type"] != "survey_issues":
+                issues += explain(error, data)
     issues += _cross_check(data)
     problems += [_place(positions, issue, filename) for issue in issues]
     if survey is None and not problems:  # not expected; say what pydantic said, not nothing
         problems.append(Problem(filename, 1, 1, "", failure, "see docs/survey-format.md"))
     if problems or survey is None:
         raise SurveyError(problems)
-    return survey
+    warnings = (
+        _place(positions, issue, filename)
+        for issue in survey_warnings(min_group_size=survey.min_group_size)
+    )
+    return Checked(survey, tuple(sorted(warnings, key=lambda p: (p.line, p.column))))
+
+
+def _not_utf8(data: bytes, err: UnicodeDecodeError, filename: str) -> Problem:
+    """Where a file saved as Latin-1 / Windows-1252 first stops being UTF-8."""
+    start = err.start
+    line_start = data.rfind(b"\n", 0, start) + 1
+    line = data.count(b"\n", 0, start) + 1
+    column = len(data[line_start:start].decode("utf-8", errors="replace")) + 1
+    others = sum(1 for raw in data.splitlines() if not _is_utf8(raw)) - 1
+    seen = data[start : start + 1].decode("cp1252", errors="replace")
+    more = f" (and {others} more line{'s' if others > 1 else ''})" if others > 0 else ""
+    return Problem(
+        filename,
+        line,
+        column,
+        "",
+        f"'{seen}' here is not UTF-8 text{more}: the file was saved as Latin-1 or Windows-1252",
+        "save the file as UTF-8 (in the editor's Save as, choose the encoding UTF-8)",
+    )
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _odd_indentation(text: str, filename: str) -> list[Problem]:
+    """Lines whose indentation holds a space-like character YAML does not take as a space."""
+    problems: list[Problem] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = line[: len(line) - len(line.lstrip(" -" + "".join(_ODD_SPACES)))]
+        odd = next((i for i, char in enumerate(indent) if char in _ODD_SPACES), None)
+        if odd is None or (number == 1 and odd == 0 and indent[0] == "\ufeff"):
+            continue
+        what = _ODD_SPACES[indent[odd]]
+        problems.append(
+            Problem(
+                filename,
+                number,
+                odd + 1,
+                "",
+                f"the indentation has {what} (invisible; copied from Word or a web page?)",
+                "delete the indentation of this line and type it again with ordinary spaces",
+            )
+        )
+    return problems
 
 
 def _cross_check(plain: dict[str, Any]) -> list[Issue]:
@@ -232,11 +341,19 @@ def _bad_timestamp(node: Node | None, seen: set[int] | None = None) -> tuple[int
     return next((p for c in children if (p := _bad_timestamp(c, seen)) is not None), None)
 
 
-def _syntax_problem(err: MarkedYAMLError, filename: str) -> Problem:
+def _syntax_problem(err: MarkedYAMLError, filename: str, text: str = "") -> Problem:
     mark = err.problem_mark or err.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     problem = str(err.problem or err.context or "invalid YAML")
     context = err.context_mark
+    quote = _open_quote(text, line) if text else None
+    if "quoted scalar" in str(err.context) and context is not None and "unexpected" in problem:
+        quote = (context.line + 1, context.column + 1)  # it runs to the end of the file
+    if quote is not None and quote[0] < line:
+        found = f"YAML read on to line {line}: {problem}"
+        fix = "close the quote on this line (a text in quotes ends with the same quote mark)"
+        message = f"invalid YAML: the quote opened here is not closed on this line ({found})"
+        return Problem(filename, quote[0], quote[1], "", message, fix)
     if err.context and context is not None and context.line + 1 != line:
         problem += f" ({err.context} started on line {context.line + 1})"
     if "\\t" in problem or "\t" in problem:
@@ -250,3 +367,23 @@ def _syntax_problem(err: MarkedYAMLError, filename: str) -> Problem:
     else:
         fix = "check the indentation (spaces, one depth per level) and quote texts with ':' or '#'"
     return Problem(filename, line, column, "", f"invalid YAML: {problem}", fix)
+
+
+def _open_quote(text: str, error_line: int) -> tuple[int, int] | None:
+    """Where a quoted text that runs over several lines up to `error_line` opens (1-based).
+
+    A quote left open swallows the lines after it until the next quote mark; YAML then fails
+    on that later line, but the line to edit is the one where the quote opens.
+    """
+    found: tuple[int, int] | None = None
+    try:
+        for token in YAML(typ="safe", pure=True).scan(text):
+            start, end = token.start_mark, token.end_mark
+            if start.line + 1 > error_line:
+                break
+            multiline = start.line != end.line and end.line + 1 == error_line
+            if isinstance(token, ScalarToken) and token.style in ("'", '"') and multiline:
+                found = (start.line + 1, start.column + 1)
+    except YAMLError:
+        pass
+    return found
