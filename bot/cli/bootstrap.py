@@ -14,7 +14,7 @@ from bot.conversation.service import SurveyService
 from bot.privacy.key import load_secret
 from bot.privacy.pseudonyms import Pseudonyms
 from bot.privacy.redaction import configure_logging, install_redaction
-from bot.survey.loader import load_survey
+from bot.survey.loader import Checked, load_survey, read_survey
 from bot.survey.model import Survey
 from storage import open_store
 
@@ -39,10 +39,20 @@ def settings_with_logging() -> Settings:
 
 
 def load_survey_or_fail(path: Path) -> Survey:
-    """The survey at `path`; a SurveyError lists every problem."""
+    """The survey at `path` (warnings are logged); a SurveyError lists every problem."""
+    _must_exist(path)
+    return load_survey(path)
+
+
+def read_survey_or_fail(path: Path) -> Checked:
+    """The survey at `path` and its warnings; a SurveyError lists every problem."""
+    _must_exist(path)
+    return read_survey(path)
+
+
+def _must_exist(path: Path) -> None:
     if not path.exists():
         raise CliError(f"survey file {path} not found: set SURVEYBOT_SURVEY to your survey file")
-    return load_survey(path)
 
 
 async def open_service(

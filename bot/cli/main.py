@@ -15,10 +15,10 @@ from pathlib import Path
 from bot.cli.bootstrap import (
     EXIT_USAGE,
     CliError,
-    load_survey_or_fail,
+    read_survey_or_fail,
     settings_with_logging,
 )
-from bot.cli.chat import chat_command
+from bot.cli.chat import add_chat_command
 from bot.cli.report import add_report_commands
 from bot.cli.run import run_command
 from bot.cli.staff import add_staff_commands
@@ -60,11 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="start the bot (long polling); settings from env / .env")
     run.set_defaults(func=run_command)
 
-    chat = sub.add_parser("chat", help="answer the survey in this terminal (no token needed)")
-    chat.add_argument("--lang", default=None, help="language code, e.g. sv or en")
-    chat.add_argument("--database", default=None, help="store to use (default: a throwaway one)")
-    chat.add_argument("--survey", default=None, help="survey file (default: SURVEYBOT_SURVEY)")
-    chat.set_defaults(func=chat_command)
+    add_chat_command(sub)
 
     validate = sub.add_parser("validate", help="check a survey file and summarise it")
     validate.add_argument("path", nargs="?", default=None)
@@ -85,12 +81,14 @@ def _parser() -> argparse.ArgumentParser:
 def _validate(args: argparse.Namespace) -> int:
     path = Path(args.path) if args.path else load_settings().survey
     try:
-        survey = load_survey_or_fail(path)
+        checked = read_survey_or_fail(path)
     except SurveyError as err:
         print(f"{path}: {len(err.problems)} problem(s)", file=sys.stderr)
         print(str(err), file=sys.stderr)
         return 1
-    print(summarize(survey, str(path)))
+    print(summarize(checked.survey, str(path)))
+    for warning in checked.warnings:  # allowed, so still valid (exit 0), but said
+        print(warning, file=sys.stderr)
     return 0
 
 

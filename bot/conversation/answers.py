@@ -10,7 +10,9 @@ What must hold:
 - `prune` keeps only answers to existing, active, visible questions whose values the question
   still accepts (retired choices are removed from multi answers), in survey order; pruning
   twice changes nothing;
-- `progress` gives 1 <= number <= total for a visible current question.
+- `progress` gives 1 <= number <= total for a visible current question;
+- a typed line that looks like a bot command (`is_command`: "/privacy", "/start@bot extra") is
+  never an answer, whichever adapter let it through.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ Answers = dict[str, AnswerValue]
 
 #: A typed number: ASCII digits with an optional sign ("1 000", "2,5", "tjugo" are not).
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+#: A bot command as Telegram recognises one: "/" and 1-32 letters, digits or _, an optional
+#: "@botname", then the end or a space ("/ 5" and "24/7" are not commands).
+_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?(\s.*)?", re.DOTALL)
 #: Longer numbers are out of any range (and beyond what `int()` parses from text).
 _MAX_DIGITS = 4000
 
@@ -167,6 +172,11 @@ def progress(survey: Survey, answers: Answers, current: str) -> tuple[int, int]:
             elif order[question.id] >= here:
                 undecided.add(question.id)
     return number, total
+
+
+def is_command(text: str) -> bool:
+    """Whether a typed line is a bot command (never an answer)."""
+    return _COMMAND.fullmatch(text.strip()) is not None
 
 
 def parse_integer(text: str) -> int | None:

@@ -18,6 +18,7 @@ Rules the adapters and tests rely on (`bot.conversation.vocabulary` holds the se
 replies, re-exported here; `bot.conversation.answers` owns what answers mean):
 - events with a `step` are the button events; `step` increases whenever what the resident sees
   or may press changes, and every reply with buttons (`ShowIntro`, `Ask`) carries it;
+- a typed command (`answers.is_command`) is never an answer: it gets a `command` problem;
 - `Cancelled` always discards (even when the survey is closed); any other event outside
   `opens`..`closes` gets `Closed` and leaves the session as it was;
 - without a session only `Opened`, `Restarted` and a valid `LanguageChosen` create one; typed
@@ -41,6 +42,7 @@ from datetime import datetime
 from bot.conversation.answers import (
     AnswerValue,
     in_choice_order,
+    is_command,
     is_visible,
     next_question,
     parse_integer,
@@ -165,8 +167,9 @@ def _first_event(survey: Survey, event: Event, language: str) -> Transition:
             return _show(survey, _new_session(survey, chosen))
         case Restarted():
             return _begin(survey, _new_session(survey, language), {})
-        case TextSent():
-            return Transition(None, (Hint(language, Problem("use_buttons")),))
+        case TextSent(text=text):
+            typed: ProblemKind = "command" if is_command(text) else "use_buttons"
+            return Transition(None, (Hint(language, Problem(typed)),))
         case Unexpected(kind=kind):
             return Transition(None, (Hint(language, Problem("not_supported", what=kind)),))
     return Transition(None, (Stale(language),))
@@ -195,8 +198,11 @@ def _next_event(survey: Survey, session: Session, event: Event) -> Transition:
             )
         case Unexpected(kind=kind):
             return _retry(survey, session, Problem("not_supported", what=kind))
-        case TextSent() if question is None:
-            return Transition(session, (Hint(session.language, Problem("use_buttons")),))
+        case TextSent(text=text) if question is not None and is_command(text):
+            return _retry(survey, session, Problem("command"))
+        case TextSent(text=text) if question is None:
+            typed: ProblemKind = "command" if is_command(text) else "use_buttons"
+            return Transition(session, (Hint(session.language, Problem(typed)),))
         case TextSent(text=text) if question is not None:
             return _typed(survey, session, question, text)
         case ChoicePicked(choice=choice_id) if isinstance(question, SingleQuestion | ScaleQuestion):

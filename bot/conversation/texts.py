@@ -33,6 +33,10 @@ _TEXTS: dict[str, dict[str, str]] = {
         "sv": "Svara med knapparna under frågan.",
         "en": "Please answer with the buttons below the question.",
     },
+    "problem.command": {
+        "sv": "Det där är ett kommando, inte ett svar. Skicka /help för att se kommandona.",
+        "en": "That is a command, not an answer. Send /help to see the commands.",
+    },
     "problem.not_a_number": {
         "sv": "Det där var inte ett heltal. Skriv bara siffror, till exempel 3.",
         "en": "That was not a whole number. Type digits only, for example 3.",

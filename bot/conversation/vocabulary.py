@@ -155,6 +155,7 @@ Event = (
 
 ProblemKind = Literal[
     "use_buttons",  # typed text while buttons are expected
+    "command",  # a typed bot command where an answer or a button is expected
     "not_a_number",
     "out_of_range",  # number outside min..max (see Problem.low/high)
     "too_long",  # text over max_length (see Problem.high)

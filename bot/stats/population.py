@@ -26,8 +26,8 @@ from bot.stats.report import WeightedIndicator, Weighting
 from bot.stats.rounds import DataFileError
 from bot.stats.weighting import Margin, rake
 from bot.survey.indicators import ShareIndicator
-from bot.survey.loader import Problem
 from bot.survey.model import Survey
+from bot.survey.problems import Problem
 from bot.survey.questions import ChoiceQuestion
 from storage.base import Response
 

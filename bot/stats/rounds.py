@@ -33,8 +33,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.survey.loader import Problem
 from bot.survey.model import Survey
+from bot.survey.problems import Problem
 from bot.survey.questions import ChoiceQuestion
 
 COLUMNS = ("question", "choice", "count", "share", "n")

@@ -1,6 +1,7 @@
 """Cross-checks of a survey: the rules no single field can check on its own.
 
-Owns `survey_issues`, which `Survey` runs when built and `bot.survey.loader` runs on the parts
+Owns `survey_warnings` (what is allowed but unwise: the survey still loads) and `survey_issues`,
+which `Survey` runs when built and `bot.survey.loader` runs on the parts
 of a file that validated on their own (so one broken question does not hide mistakes
 elsewhere), and `Issue`, a mistake located by its path in the survey.
 
@@ -10,7 +11,8 @@ What must hold:
 - languages are supported; question ids are unique, and choice ids within a question;
 - `show_if` names only earlier questions that have choices, and only their choices;
 - number `min <= max`; multi `max` <= the choices offered, and not every choice exclusive;
-- `opens` is before `closes`.
+- `opens` is before `closes`;
+- a warning, not an error: `min_group_size` below `SAFE_MIN_GROUP_SIZE` (docs: never below 5).
 Each issue says in plain words what is wrong and how to fix it.
 """
 
@@ -38,6 +40,9 @@ from bot.survey.questions import (
 LANGUAGE_NAMES: dict[str, str] = {"sv": "Swedish", "en": "English"}
 
 Loc = tuple[str | int, ...]
+
+#: The smallest group whose count may be published that the docs allow (the model accepts 2..).
+SAFE_MIN_GROUP_SIZE = 5
 
 
 def format_path(loc: Loc) -> str:
@@ -73,6 +78,22 @@ class Issue:
 
     def __str__(self) -> str:
         return f"{format_path(self.loc)}: {self.message} - {self.fix}"
+
+
+def survey_warnings(*, min_group_size: int) -> list[Issue]:
+    """What a valid survey allows but the admin should not do."""
+    issues: list[Issue] = []
+    size = min_group_size
+    if size < SAFE_MIN_GROUP_SIZE:
+        issues.append(
+            Issue(
+                ("min_group_size",),
+                f"warning: min_group_size is {size}, so counts as small as {size} are published",
+                f"use {SAFE_MIN_GROUP_SIZE} or more: in a small area or age group, a count below "
+                f"{SAFE_MIN_GROUP_SIZE} can tell who answered what (docs/survey-format.md)",
+            )
+        )
+    return issues
 
 
 def survey_issues(
@@ -154,20 +175,46 @@ def _text_issues(loc: Loc, text: Text, languages: tuple[str, ...] | None) -> lis
     """Missing, empty, extra and over-long translations of one text.
 
     Only supported languages are required (an unsupported one is reported once, in
-    `languages`); a text in any listed language is allowed.
+    `languages`); a text in any listed language is allowed. A key that is a misspelling of a
+    listed language (`eng:` for `en`) is one issue at that key, "did you mean 'en'?", not also
+    a missing translation.
     """
     if languages is None:
         return []
     what = str(loc[-1])
     limit = MAX_LABEL_LENGTH if what == "label" else MAX_TEXT_LENGTH
     issues: list[Issue] = []
+    misspelt: dict[str, str] = {}
+    for lang in text:
+        if lang in languages:
+            continue
+        unwritten = [listed for listed in languages if listed not in text]
+        close = difflib.get_close_matches(lang, unwritten or list(languages), n=1, cutoff=0.5)
+        if close:
+            misspelt[close[0]] = lang
+            fix = f"did you mean '{close[0]}'? write '{close[0]}:'"
+            if close[0] in text:
+                fix = f"did you mean '{close[0]}'? it is written already: remove '{lang}:'"
+        elif lang in SUPPORTED_LANGUAGES:
+            fix = f"remove it, or add '{lang}' to languages"
+        else:
+            fix = f"remove it; the bot speaks {', '.join(SUPPORTED_LANGUAGES)}"
+        issues.append(
+            Issue(
+                (*loc, lang),
+                f"{what} in '{lang}', which is not listed in languages",
+                fix,
+                at_key=True,
+            )
+        )
     for lang in (lang for lang in languages if lang in SUPPORTED_LANGUAGES):
         name = _language_name(lang)
         value = text.get(lang)
         if value is None:
-            issues.append(
-                Issue((*loc, lang), f"missing {name} {what}", f"add '{lang}: ...' under {what}")
-            )
+            if lang not in misspelt:
+                issues.append(
+                    Issue((*loc, lang), f"missing {name} {what}", f"add '{lang}: ...' under {what}")
+                )
         elif not value.strip():
             issues.append(Issue((*loc, lang), f"empty {name} {what}", f"write the {name} {what}"))
         elif len(value.strip()) > limit:
@@ -181,16 +228,6 @@ def _text_issues(loc: Loc, text: Text, languages: tuple[str, ...] | None) -> lis
                     (*loc, lang),
                     f"{name} {what} is {len(value.strip())} characters, over the limit of {limit}",
                     f"shorten it; {why}",
-                )
-            )
-    for lang in text:
-        if lang not in languages:
-            issues.append(
-                Issue(
-                    (*loc, lang),
-                    f"{what} in '{lang}', which is not listed in languages",
-                    f"remove it, or add '{lang}' to languages",
-                    at_key=True,
                 )
             )
     return issues

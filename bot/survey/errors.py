@@ -1,13 +1,17 @@
 """Pydantic's validation errors of a survey, put into plain words for the admin.
 
-Owns `explain(error, data)`: one pydantic error of `Survey.model_validate(data)` as an `Issue`
-(path, message, fix), or None when the error only repeats another one.
+Owns `explain(error, data)`: one pydantic error of `Survey.model_validate(data)` as the `Issue`s
+(path, message, fix) it stands for; none when the error only repeats another one.
 
 What must hold:
 - paths carry no pydantic internals: the tag pydantic inserts for the `kind` union
   (`questions[4].single.choices`) is removed, and a bad mapping key points at the key;
 - an unknown key gets "did you mean ..." from the keys allowed for that object (the survey,
   the question's kind, a choice), or "only for kind X" when another kind of question has it;
+- an unknown key is reported at its own line even when pydantic never looked at it: a question
+  whose `kind` is missing or unknown is not validated field by field, so its keys (and its
+  choices' keys) are checked here against every kind's keys; a misspelt `kind` (`kindx:`) is
+  reported as that unknown key with "did you mean 'kind'?", not as a missing `kind`;
 - a list "too short after validation" only because some of its items are broken is dropped:
   those items have their own errors.
 """
@@ -40,8 +44,51 @@ _MISSING_FIXES = {
 _ABSENT = object()
 
 
-def explain(error: ErrorDetails, data: dict[str, Any]) -> Issue | None:
+def explain(error: ErrorDetails, data: dict[str, Any]) -> list[Issue]:
     """`error` from validating `data` (the survey as plain values) in the admin's words."""
+    kind = error["type"]
+    if kind not in ("union_tag_not_found", "union_tag_invalid"):
+        issue = _explain_one(error, data)
+        return [] if issue is None else [issue]
+    loc = tuple(error["loc"])
+    unknown = _untagged_keys(loc, data)
+    misspelt_kind = any(issue.fix.startswith("did you mean 'kind'") for issue in unknown)
+    if kind == "union_tag_not_found" and misspelt_kind:
+        return unknown
+    issue = _explain_one(error, data)
+    return ([] if issue is None else [issue]) + unknown
+
+
+def _untagged_keys(loc: Loc, data: dict[str, Any]) -> list[Issue]:
+    """Unknown keys of a question without a valid `kind`, and of its choices."""
+    raw = _at(data, loc)
+    if not isinstance(raw, dict):
+        return []
+    allowed = list(
+        dict.fromkeys(f for model in QUESTION_KINDS.values() for f in model.model_fields)
+    )
+    issues = [
+        _unknown(loc, str(key), allowed, "a question") for key in raw if str(key) not in allowed
+    ]
+    choices = raw.get("choices")
+    for number, choice in enumerate(choices if isinstance(choices, list) else []):
+        if isinstance(choice, dict):
+            own = list(Choice.model_fields)
+            issues += [
+                _unknown((*loc, "choices", number), str(key), own, "a choice")
+                for key in choice
+                if str(key) not in own
+            ]
+    return issues
+
+
+def _unknown(owner: Loc, key: str, allowed: list[str], what: str) -> Issue:
+    hint = _did_you_mean(key, allowed)
+    fix = hint.rstrip() if hint else f"remove it; {what} takes: {', '.join(allowed)}"
+    return Issue((*owner, key), f"unknown key '{key}' in {what}", fix, at_key=True)
+
+
+def _explain_one(error: ErrorDetails, data: dict[str, Any]) -> Issue | None:
     loc = _strip_tag(tuple(error["loc"]), data)
     at_key = bool(loc) and loc[-1] == "[key]"
     if at_key:
@@ -129,11 +176,11 @@ def _unknown_key(loc: Loc, data: dict[str, Any]) -> Issue:
             )
     elif len(owner) == 4 and owner[2] == "choices":
         allowed, what = list(Choice.model_fields), "a choice"
-    hint = _did_you_mean(key, allowed)
-    fix = hint.rstrip() if hint else f"remove it; {what} takes: {', '.join(allowed)}"
+    issue = _unknown(owner, key, allowed, what)
     if owner == () and key in SUPPORTED_LANGUAGES:
         fix = "texts in a language go under title, intro, ... ; list the language in languages"
-    return Issue(loc, f"unknown key '{key}' in {what}", fix, at_key=True)
+        return Issue(loc, issue.message, fix, at_key=True)
+    return issue
 
 
 def _missing_fix(name: str) -> str:

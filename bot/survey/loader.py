@@ -1,6 +1,7 @@
 """Reading the admin's survey file: YAML text -> `Survey`, or every problem at once.
 
-Owns `load_survey`, `parse_survey`, `Problem` and `SurveyError`.
+Owns `load_survey`, `parse_survey`, `read_survey` (the survey and its warnings), `Problem` and
+`SurveyError`.
 
 What must hold:
 - a file with several mistakes reports all of them in one `SurveyError`, sorted by line:
@@ -12,7 +13,13 @@ What must hold:
 - paths read like `questions[4].choices[2].label.en`: list indexes are 0-based, as in Python
   and pydantic (the first question is `questions[0]`); the line number is what the admin
   follows, the path says which entry of a long list is meant;
-- duplicate keys are an error (YAML would silently keep one of them).
+- duplicate keys are an error (YAML would silently keep one of them);
+- the line reported is the line a clerk must edit: a file that is not UTF-8 (saved as Latin-1)
+  names the first such line, not a byte offset; an unclosed quote names the line where the
+  quote opens, not where YAML gave up; an invisible space other than a plain space (a
+  non-breaking space copied from Word) in the indentation names its own line;
+- warnings (`bot.survey.checks.survey_warnings`, e.g. `min_group_size` below 5) never stop a
+  survey from loading: `read_survey` returns them located like problems, `load_survey` logs them.
 
 The file is composed once into a node tree by ruamel's safe pure-Python composer (about three
 times faster than its round-trip loader): the nodes carry the line and column of every key and
@@ -22,7 +29,7 @@ pydantic errors are put into words by `bot.survey.errors`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,13 +40,25 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, StreamMark, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bot.survey.checks import Issue, Loc, format_path, survey_issues
+from bot.survey.checks import Issue, Loc, format_path, survey_issues, survey_warnings
 from bot.survey.errors import describe as _describe
 from bot.survey.errors import explain
 from bot.survey.indicators import Indicator, indicator_issues
 from bot.survey.model import Survey, as_zoned
+from bot.survey.problems import Problem, SurveyError
 from bot.survey.questions import SURVEY_TEXT_FIELDS, Question, Text
 from bot.survey.sources import Source, source_issues
+from bot.survey.syntax import bad_timestamp, not_utf8, odd_indentation, syntax_problem
+
+__all__ = [
+    "Checked",
+    "Problem",
+    "SurveyError",
+    "check_survey",
+    "load_survey",
+    "parse_survey",
+    "read_survey",
+]
 
 _QUESTION: TypeAdapter[Any] = TypeAdapter(Question)
 _TEXT: TypeAdapter[Text] = TypeAdapter(Text)
@@ -47,54 +66,61 @@ _LANGUAGES: TypeAdapter[tuple[str, ...]] = TypeAdapter(tuple[str, ...])
 _MOMENT: TypeAdapter[datetime | None] = TypeAdapter(datetime | None)
 _INDICATOR: TypeAdapter[Any] = TypeAdapter(Indicator)
 _SOURCE: TypeAdapter[Any] = TypeAdapter(Source)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One mistake in a survey file, located for a person with an editor."""
+class Checked:
+    """A valid survey and what the admin should still know about it (sorted by line)."""
 
-    file: str
-    #: 1-based; 0 when the problem has no place in the file (it cannot be read).
-    line: int
-    column: int
-    #: Where in the survey, e.g. `questions[4].choices[2].label.en`; empty for the whole file.
-    path: str
-    message: str
-    fix: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
-        path = f" {self.path}:" if self.path else ""
-        return f"{where}:{path} {self.message} - {self.fix}"
-
-
-class SurveyError(Exception):
-    """The survey file has mistakes; `problems` holds all of them, sorted by line."""
-
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = tuple(sorted(problems, key=lambda p: (p.line, p.column)))
-        super().__init__("\n".join(map(str, self.problems)))
+    survey: Survey
+    warnings: tuple[Problem, ...] = ()
 
 
 def load_survey(path: str | Path) -> Survey:
-    """Read and check the survey file at `path`; raise `SurveyError` with every problem."""
+    """Read and check the survey file at `path`; raise `SurveyError` with every problem.
+
+    Warnings are logged (the bot's log); `read_survey` returns them instead.
+    """
+    checked = read_survey(path)
+    for warning in checked.warnings:
+        log.warning("survey file: %s", warning)
+    return checked.survey
+
+
+def read_survey(path: str | Path) -> Checked:
+    """Read and check the survey file at `path`: the survey and its warnings."""
+    filename = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
-        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-        fix = "check the path and that the file is readable UTF-8 text"
-        raise SurveyError([Problem(str(path), 0, 0, "", f"cannot read it: {reason}", fix)]) from err
-    return parse_survey(text, str(path))
+        data = Path(path).read_bytes()
+    except OSError as err:
+        reason = err.strerror or str(err)
+        fix = "check the path and that the file is readable"
+        raise SurveyError([Problem(filename, 0, 0, "", f"cannot read it: {reason}", fix)]) from err
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise SurveyError([not_utf8(data, err, filename)]) from err
+    return check_survey(text, filename)
 
 
 def parse_survey(text: str, filename: str = "<string>") -> Survey:
     """Check survey YAML `text`; raise `SurveyError` with every problem found."""
+    return check_survey(text, filename).survey
+
+
+def check_survey(text: str, filename: str = "<string>") -> Checked:
+    """Check survey YAML `text`: the survey and its warnings, or `SurveyError`."""
+    spaces = odd_indentation(text, filename)
     yaml = YAML(typ="safe", pure=True)
     yaml.allow_duplicate_keys = True  # reported with their lines by `_index`, not as a crash
     try:
         tree = yaml.compose(text)
     except MarkedYAMLError as err:
-        raise SurveyError([_syntax_problem(err, filename)]) from err
+        problem = syntax_problem(err, filename, text)
+        # YAML fails at or after the odd space's line: the space is what to edit
+        before = [problem] if not spaces or problem.line < spaces[0].line else []
+        raise SurveyError(before + spaces) from err
     except YAMLError as err:  # e.g. a control character: ruamel's ReaderError has no mark
         position = getattr(err, "position", 0)
         line = text.count("\n", 0, position) + 1
@@ -105,9 +131,9 @@ def parse_survey(text: str, filename: str = "<string>") -> Survey:
     try:
         data = yaml.constructor.construct_document(tree) if tree is not None else None
     except MarkedYAMLError as err:
-        raise SurveyError([_syntax_problem(err, filename)]) from err
+        raise SurveyError([syntax_problem(err, filename)]) from err
     except (YAMLError, ValueError) as err:  # ValueError: an impossible date like 2026-13-45
-        line, column = _bad_timestamp(tree) or (1, 1)
+        line, column = bad_timestamp(tree) or (1, 1)
         fix = "write dates as YYYY-MM-DD and times as YYYY-MM-DD HH:MM"
         problem = Problem(filename, line, column, "", f"invalid value: {err}", fix)
         raise SurveyError([problem]) from err
@@ -116,7 +142,7 @@ def parse_survey(text: str, filename: str = "<string>") -> Survey:
         fix = "write the survey as keys: id, title, languages, intro, privacy, thanks, questions"
         raise SurveyError([Problem(filename, 1, 1, "", f"the survey file is {what}", fix)])
     positions: _Positions = {}
-    problems = _index(tree, (), positions, filename)
+    problems = spaces + _index(tree, (), positions, filename)
     issues: list[Issue] = []
     survey: Survey | None = None
     failure = ""
@@ -126,15 +152,20 @@ def parse_survey(text: str, filename: str = "<string>") -> Survey:
         failure = str(err)
         # "survey_issues" is the model's own run of the cross-checks: `_cross_check` below
         # finds the same issues, and on the valid parts of an invalid survey too.
-        found = (explain(e, data) for e in err.errors() if e["type"] != "survey_issues")
-        issues += [issue for issue in found if issue is not None]
+        for error in err.errors():
+            if error["type"] != "survey_issues":
+                issues += explain(error, data)
     issues += _cross_check(data)
     problems += [_place(positions, issue, filename) for issue in issues]
     if survey is None and not problems:  # not expected; say what pydantic said, not nothing
         problems.append(Problem(filename, 1, 1, "", failure, "see docs/survey-format.md"))
     if problems or survey is None:
         raise SurveyError(problems)
-    return survey
+    warnings = (
+        _place(positions, issue, filename)
+        for issue in survey_warnings(min_group_size=survey.min_group_size)
+    )
+    return Checked(survey, tuple(sorted(warnings, key=lambda p: (p.line, p.column))))
 
 
 def _cross_check(plain: dict[str, Any]) -> list[Issue]:
@@ -230,42 +261,3 @@ def _index(node: Node, loc: Loc, positions: _Positions, filename: str) -> list[P
         positions[child_loc] = (mark, child.start_mark, collection)
         problems += _index(child, child_loc, positions, filename)
     return problems
-
-
-def _bad_timestamp(node: Node | None, seen: set[int] | None = None) -> tuple[int, int] | None:
-    """Where the first impossible date is (ruamel reports it without a place)."""
-    seen = set() if seen is None else seen
-    if node is None or id(node) in seen:
-        return None
-    seen.add(id(node))
-    if isinstance(node, ScalarNode) and str(node.tag).endswith("timestamp"):
-        try:
-            YAML(typ="safe", pure=True).load(node.value)
-        except ValueError:
-            return node.start_mark.line + 1, node.start_mark.column + 1
-    children: list[Node] = []
-    if isinstance(node, MappingNode):
-        children = [n for pair in node.value for n in pair]
-    elif isinstance(node, SequenceNode):
-        children = list(node.value)
-    return next((p for c in children if (p := _bad_timestamp(c, seen)) is not None), None)
-
-
-def _syntax_problem(err: MarkedYAMLError, filename: str) -> Problem:
-    mark = err.problem_mark or err.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    problem = str(err.problem or err.context or "invalid YAML")
-    context = err.context_mark
-    if err.context and context is not None and context.line + 1 != line:
-        problem += f" ({err.context} started on line {context.line + 1})"
-    if "\\t" in problem or "\t" in problem:
-        fix = "indent with spaces, not tabs"
-    elif "mapping values are not allowed" in problem:
-        fix = "put a text that contains ': ' in quotes, or check the indentation of this line"
-    elif "flow" in problem:
-        fix = "close every [ and { you open, and separate their items with commas"
-    elif "quoted scalar" in problem:
-        fix = "close the quote that starts here"
-    else:
-        fix = "check the indentation (spaces, one depth per level) and quote texts with ':' or '#'"
-    return Problem(filename, line, column, "", f"invalid YAML: {problem}", fix)

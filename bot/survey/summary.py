@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.survey.checks import format_moment
+from bot.survey.checks import SAFE_MIN_GROUP_SIZE, format_moment
 from bot.survey.model import Survey, survey_version
 from bot.survey.questions import QUESTION_KINDS
 
@@ -30,6 +30,9 @@ def summarize(survey: Survey, path: str) -> str:
     languages = ", ".join(
         f"{lang} (default)" if i == 0 else lang for i, lang in enumerate(survey.languages)
     )
+    privacy = f"counts below {survey.min_group_size} are suppressed (min_group_size)"
+    if survey.min_group_size < SAFE_MIN_GROUP_SIZE:
+        privacy += f"; WARNING: below {SAFE_MIN_GROUP_SIZE}, see the warning"
     breakdown = ", ".join(q.id for q in survey.breakdown_questions) or "none"
     lines = [
         f"{path}: valid",
@@ -37,7 +40,7 @@ def summarize(survey: Survey, path: str) -> str:
         f"  Version     {survey_version(survey)}",
         f"  Languages   {languages}",
         f"  Open        {_window(survey)}",
-        f"  Privacy     counts below {survey.min_group_size} are suppressed (min_group_size)",
+        f"  Privacy     {privacy}",
         f"  Questions   {len(questions)}: {by_kind}; {', '.join(extras)}",
         f"  Breakdown   {breakdown}",
     ]

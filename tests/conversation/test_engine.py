@@ -196,6 +196,9 @@ PROBLEMS = [
         Problem("too_many", high=2),
     ),
     (UNSAFE_PATH, "type:   ", Problem("empty")),
+    (UNSAFE_PATH, "type:/privacy", Problem("command")),  # a command is never an answer
+    (UNSAFE_PATH, "type:/start@trygghetsbot now", Problem("command")),
+    (("open", "begin", "pick:very_safe"), "type:/5", Problem("command")),
     (UNSAFE_PATH, "type:" + "x" * 21, Problem("too_long", high=20)),
     (("open", "begin", "pick:very_safe"), "type:4.5", Problem("not_a_number")),
     (("open", "begin", "pick:very_safe"), "type:forty", Problem("not_a_number")),
@@ -238,6 +241,7 @@ def test_unexpected_message_while_asking(resident: Resident) -> None:
     ("event", "problem"),
     [
         (TextSent("hej"), Problem("use_buttons")),
+        (TextSent("/privacy"), Problem("command")),
         (Unexpected("photo"), Problem("not_supported", what="photo")),
     ],
 )
@@ -252,6 +256,12 @@ def test_messages_outside_a_question_get_a_hint(
     resident.send(event)  # in the intro
     assert resident.session == before
     assert resident.reply == Hint("sv", problem)
+
+
+@pytest.mark.parametrize("typed", ["/ by the bridge", "open 24/7", "/ 5"])
+def test_a_text_with_a_slash_is_still_an_answer(resident: Resident, typed: str) -> None:
+    resident.do(*UNSAFE_PATH, f"type:{typed}")
+    assert session(resident).answers["where"] == typed
 
 
 # --- stale presses -----------------------------------------------------------------------------

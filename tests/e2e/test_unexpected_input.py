@@ -152,3 +152,13 @@ def _answers(raw: str | None) -> dict[str, object]:
     assert raw is not None
     answers: dict[str, object] = json.loads(raw)["answers"]
     return answers
+
+
+async def test_a_command_typed_without_a_command_entity_is_never_the_answer(chat: Chat) -> None:
+    await chat.at_question("north", "safe")
+    await chat.resident.send_text("12", settle=0.05)  # years; now the free-text question
+    stored = await chat.stored_session()
+    screen = await chat.resident.send_text("/privacy", settle=0.05)  # plain text, no entity
+    assert "That is a command, not an answer" in screen.text
+    assert "Anything else?" in screen.text
+    assert _answers(await chat.stored_session()) == _answers(stored)

@@ -188,7 +188,7 @@ CASES = [
         "text in an unlisted language",
         VALID.replace("en: South}", "en: South, fi: Etelä}"),
         13, "fi:", "questions[0].choices[1].label.fi", "'fi', which is not listed in languages",
-        "add 'fi' to languages",
+        "remove it; the bot speaks sv, en",
     ),
     Case(
         "unsupported language",
@@ -303,6 +303,38 @@ CASES = [
         7, 9, "", "invalid value: day is out of range", "YYYY-MM-DD",
     ),
     Case(
+        "misspelt kind",  # the unknown key at its line, not "missing 'kind'" at the question's
+        VALID + question("id: age", "kindx: number", "text: {sv: Å, en: A}"),
+        15, 5, "questions[1].kindx", "unknown key 'kindx' in a question", "did you mean 'kind'?",
+    ),
+    Case(
+        "misspelt language of a text",
+        VALID.replace("en: Where do you live?", "eng: Where do you live?"),
+        10, "eng", "questions[0].text.eng", "'eng', which is not listed", "did you mean 'en'?",
+    ),
+    Case(
+        "unclosed quote to the end of the file",
+        VALID.replace("text: {sv: Var bor du?", 'text: {sv: "Var bor du?'),
+        10, '"', "", "the quote opened here is not closed", "close the quote on this line",
+    ),
+    Case(
+        "unclosed quote closed by a later one",
+        VALID.replace("title: {sv: Trygghet,", 'title: {sv: "Trygghet,').replace(
+            "intro: {sv: Hej,", 'intro: {sv: "Hej",'
+        ),
+        2, '"', "", "the quote opened here is not closed", "close the quote on this line",
+    ),
+    Case(
+        "non-breaking spaces as indentation",
+        VALID.replace("    text: {sv: Var", "\u00a0\u00a0\u00a0\u00a0text: {sv: Var"),
+        10, 1, "", "non-breaking space", "ordinary spaces",
+    ),
+    Case(
+        "a non-breaking space before a list item",
+        VALID.replace("  - id: area", "\u00a0 - id: area"),
+        8, 1, "", "non-breaking space", "ordinary spaces",
+    ),
+    Case(
         "question not a mapping",
         VALID + "  - age\n",
         14, 5, "questions[1]", "expected a question", "'key: value'",
@@ -345,6 +377,45 @@ def test_three_mistakes_of_different_sorts_are_all_reported_by_line() -> None:
         (21, "questions[2].show_if.area[0]"),
     ]
     assert str(caught.value).splitlines() == [str(p) for p in problems]
+
+
+def test_every_unknown_key_of_a_question_with_an_unknown_kind_is_reported() -> None:
+    text = VALID + question("id: age", "kind: nummber", "text: {sv: Å, en: A}", "optinal: true")
+
+    with pytest.raises(SurveyError) as caught:
+        parse_survey(text, "s.yaml")
+
+    assert [(p.line, p.path, p.fix.split("?")[0]) for p in caught.value.problems] == [
+        (15, "questions[1].kind", "did you mean 'number'"),
+        (17, "questions[1].optinal", "did you mean 'optional'"),
+    ]
+
+
+def test_a_choice_of_a_question_without_kind_has_its_unknown_keys_reported() -> None:
+    text = VALID.replace("    kind: single\n", "").replace("{id: south,", "{idd: south,")
+
+    with pytest.raises(SurveyError) as caught:
+        parse_survey(text, "s.yaml")
+
+    assert [(p.line, p.path, p.fix.split(",")[0]) for p in caught.value.problems] == [
+        (8, "questions[0].kind", "add 'kind: ...'"),
+        (12, "questions[0].choices[1].idd", "did you mean 'id'?"),
+    ]
+
+
+def test_a_latin1_file_names_the_line_to_fix(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(
+        (VALID + question("id: ort", "kind: text", "text: {sv: Ort?, en: Å}")).encode("latin-1")
+    )
+
+    with pytest.raises(SurveyError) as caught:
+        load_survey(path)
+
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.column) == (13, VALID.splitlines()[12].index("ö") + 1)
+    assert "'ö'" in problem.message and "(and 1 more line)" in problem.message
+    assert "Latin-1" in problem.message and "save the file as UTF-8" in problem.fix
 
 
 def test_problems_read_as_one_line_each() -> None:

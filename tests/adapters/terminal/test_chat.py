@@ -1,12 +1,14 @@
-"""`survey-bot chat` completes the shipped survey when driven through a pseudo-terminal."""
+"""`survey-bot chat` in a pseudo-terminal: it completes the shipped survey, and Ctrl-C ends it."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import select
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -74,3 +76,40 @@ def test_chat_completes_the_shipped_survey_in_a_terminal(tmp_path: Path) -> None
             process.kill()
         os.close(master)
     assert not (tmp_path / "unused.db").exists(), "chat used a throwaway database"
+
+
+def _controlling_terminal() -> None:
+    """In the child: a new session whose controlling terminal is stdin (the pty), so the pty's
+    Ctrl-C character sends SIGINT to the chat as a real terminal does."""
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def test_ctrl_c_ends_the_chat_at_once_with_one_line(tmp_path: Path) -> None:
+    master, slave = pty.openpty()
+    env = {**os.environ, "SURVEYBOT_DATABASE": str(tmp_path / "unused.db")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "chat", "--lang", "en"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        cwd=ROOT,
+        env=env,
+        close_fds=True,
+        preexec_fn=_controlling_terminal,
+    )
+    os.close(slave)
+    try:
+        screen = _read_screen(master)
+        assert "Start the survey" in screen, screen
+        os.write(master, termios.tcgetattr(master)[6][termios.VINTR])  # Ctrl-C, no Enter
+        code = process.wait(timeout=20)  # before the fix: blocked until Enter, times out
+        after = _read_screen(master)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(master)
+    assert code == 130
+    assert "Traceback" not in after, after
+    lines = [line for line in after.replace("^C", "").splitlines() if line.strip()]
+    assert lines == ["survey-bot: chat ended (Ctrl-C)"], after
