@@ -85,6 +85,16 @@ class Survey(FrozenModel):
     def default_language(self) -> str:
         return self.languages[0]
 
+    def offered_language(self, code: str | None) -> str | None:
+        """The survey language matching a Telegram language code ("ar", "ar-SY", "pt_BR"): the
+        exact code, else its first subtag; None when the survey does not offer it."""
+        wanted = (code or "").replace("_", "-").lower()
+        for candidate in (wanted, wanted.split("-")[0]):
+            for language in self.languages:
+                if language.replace("_", "-").lower() == candidate:
+                    return language
+        return None
+
     @property
     def active_questions(self) -> tuple[Question, ...]:
         """The questions residents are asked (retired ones are kept only for old answers)."""

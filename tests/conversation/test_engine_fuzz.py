@@ -15,6 +15,7 @@ from bot.conversation.engine import (
     AnswerValue,
     Ask,
     Began,
+    ChooseLanguage,
     Cancelled,
     ChoicePicked,
     ChoiceToggled,
@@ -272,6 +273,9 @@ def test_a_careful_resident_completes(
     data: st.DataObject, survey: Survey, language: str | None
 ) -> None:
     result = advance(survey, None, Opened(language), NOW)
+    if result.session is None:  # a language the survey lacks: the resident picks one first
+        assert result.replies == (ChooseLanguage(survey.default_language),)
+        result = advance(survey, None, LanguageChosen(survey.default_language), NOW)
     backs = data.draw(st.integers(0, 3), label="backs")
     toggles = 0
     for _ in range(100):

@@ -191,9 +191,9 @@ CASES = [
         "add 'fi' to languages",
     ),
     Case(
-        "unsupported language",
-        VALID.replace("languages: [sv, en]", "languages: [sv, en, de]"),
-        3, "de", "languages[2]", "unsupported language 'de'", "sv, en only",
+        "unknown language code",
+        VALID.replace("languages: [sv, en]", "languages: [sv, en, svenska]"),
+        3, "svenska", "languages[2]", "unknown language code 'svenska'", "fa_AF (Dari)",
     ),
     Case(
         "too few choices",
