@@ -16,13 +16,14 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from bot.conversation.direction import directed, directed_line_starts, is_rtl
 from bot.conversation.engine import (
     AlreadyAnswered,
     Ask,
     Began,
-    ChooseLanguage,
     ChoicePicked,
     ChoiceToggled,
+    ChooseLanguage,
     Closed,
     Discarded,
     Event,
@@ -37,7 +38,6 @@ from bot.conversation.engine import (
     Stale,
     WentBack,
 )
-from bot.conversation.direction import directed, directed_line_starts, is_rtl
 from bot.conversation.texts import language_name, t
 from bot.survey.model import Survey
 from bot.survey.questions import MultiQuestion, NumberQuestion, TextQuestion

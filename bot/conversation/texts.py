@@ -46,12 +46,12 @@ class Message:
     count: str | None = None
 
 
-def N_(key: str, text: str) -> Message:  # noqa: N802 - the gettext marker convention
+def N_(key: str, text: str) -> Message:
     """Mark an English text for extraction (`pybabel extract -k N_:1c,2`)."""
     return Message(key, text)
 
 
-def NP_(key: str, singular: str, plural: str, count: str) -> Message:  # noqa: N802
+def NP_(key: str, singular: str, plural: str, count: str) -> Message:
     """Mark an English text with plural forms (`-k NP_:1c,2,3`); `count` names the value."""
     return Message(key, singular, plural, count)
 

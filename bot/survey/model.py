@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from bot.survey.checks import survey_issues
@@ -50,6 +50,9 @@ class Survey(FrozenModel):
     closes: datetime | None = None
     #: Published numbers below this are suppressed ("<5").
     min_group_size: int = Field(default=5, ge=2, le=1000)
+    #: Languages no professional translator has reviewed: residents get them, but `validate`
+    #: flags them and they must be reviewed before launch (docs/translation.md).
+    drafts: tuple[str, ...] = ()
     intro: Text
     privacy: Text
     thanks: Text
@@ -64,6 +67,18 @@ class Survey(FrozenModel):
     @classmethod
     def _closes_at_end_of_day(cls, value: object) -> object:
         return as_zoned(value, end_of_day=True)
+
+    @field_validator("drafts")
+    @classmethod
+    def _drafts_are_languages(cls, drafts: tuple[str, ...], info: ValidationInfo) -> object:
+        languages = info.data.get("languages") or ()
+        unknown = [lang for lang in drafts if lang not in languages]
+        if unknown:
+            raise ValueError(
+                f"{', '.join(unknown)} not listed in languages - list only languages of the "
+                "survey here"
+            )
+        return drafts
 
     @model_validator(mode="after")
     def _cross_checked(self) -> Survey:
@@ -155,7 +170,7 @@ def as_zoned(value: object, *, end_of_day: bool) -> object:
 
 
 #: Fields that change when the survey runs or is published, not what residents answer.
-_OPERATIONAL_FIELDS = {"opens", "closes", "min_group_size"}
+_OPERATIONAL_FIELDS = {"opens", "closes", "min_group_size", "drafts"}
 
 
 def survey_version(survey: Survey) -> str:
