@@ -92,6 +92,12 @@ def choose_language(survey: Survey) -> Screen:
     return Screen("\n".join(dict.fromkeys(lines)), language_buttons(survey), survey=False)
 
 
+def privacy_screen(survey: Survey, language: str) -> Screen:
+    """The survey's privacy notice (/privacy) in the resident's language and direction."""
+    text = _escape(_raw(survey.privacy, language))
+    return Screen(directed_line_starts(text) if is_rtl(language) else text, survey=False)
+
+
 def _render(reply: Reply, survey: Survey) -> Screen:
     if isinstance(reply, Ask):
         return _ask(reply, survey)

@@ -3,7 +3,7 @@
 The source texts are English, written here with `N_` (or `NP_` for a text with plural forms);
 each key is also the message context (`msgctxt`), so a translator sees what a text is for and
 two places may translate the same English differently. Translations live in
-`bot/locale/<language>/LC_MESSAGES/bot.po` and their compiled `bot.mo` (committed; see
+`bot/conversation/locale/<language>/LC_MESSAGES/bot.po` and their compiled `bot.mo` (committed; see
 docs/translation.md for extract -> update -> compile with Babel).
 
 What must hold:
@@ -31,7 +31,7 @@ from babel.messages.pofile import read_po
 from bot.conversation.direction import directed, is_rtl
 
 #: Where the catalogs are: `<LOCALE_DIR>/<language>/LC_MESSAGES/bot.po` (and `.mo`).
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "bot"
 SOURCE_LANGUAGE = "en"
 

@@ -7,7 +7,8 @@ elsewhere), and `Issue`, a mistake located by its path in the survey.
 What must hold:
 - every text exists, non-empty, in every language of `languages` and in no other, within
   `MAX_LABEL_LENGTH` (button labels) or `MAX_TEXT_LENGTH` (everything else);
-- languages are language codes CLDR knows; question ids are unique, and choice ids within a question;
+- languages are language codes CLDR knows; question ids are unique, and choice ids within
+  a question;
 - `show_if` names only earlier questions that have choices, and only their choices;
 - number `min <= max`; multi `max` <= the choices offered, and not every choice exclusive;
 - `opens` is before `closes`.

@@ -44,8 +44,15 @@ def shown_paragraphs(server: FakeBotApi, chat_id: int) -> list[str]:
 
 @pytest.mark.parametrize(
     ("telegram", "language"),
-    [("ar", "ar"), ("fa-IR", "fa"), ("so", "so"), ("ti", "ti"), ("en", "en"), ("sv", "sv"),
-     (None, "sv")],
+    [
+        ("ar", "ar"),
+        ("fa-IR", "fa"),
+        ("so", "so"),
+        ("ti", "ti"),
+        ("en", "en"),
+        ("sv", "sv"),
+        (None, "sv"),
+    ],
 )
 async def test_residents_finish_the_survey_in_their_language(
     server: FakeBotApi, survey: Survey, tmp_path: Path, telegram: str | None, language: str
@@ -74,7 +81,11 @@ async def test_a_resident_without_a_telegram_language_is_offered_every_language(
         screen = resident.current()
     labels = {b.callback_data: unmarked(b.text) for b in screen.buttons}
     assert labels == {
-        "l:sv": "Svenska", "l:en": "English", "l:ar": "العربية", "l:fa": "فارسی",
-        "l:so": "Soomaali", "l:ti": "ትግርኛ",
+        "l:sv": "Svenska",
+        "l:en": "English",
+        "l:ar": "العربية",
+        "l:fa": "فارسی",
+        "l:so": "Soomaali",
+        "l:ti": "ትግርኛ",
     }
     assert "Välj språk:" in screen.text and "اختر اللغة:" in unmarked(screen.text)

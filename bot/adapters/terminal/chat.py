@@ -27,7 +27,7 @@ from bot.conversation.engine import (
     TextSent,
     WentBack,
 )
-from bot.conversation.screens import Button, Screen, language_buttons, parse_callback, render
+from bot.conversation.screens import Button, Screen, choose_language, parse_callback, render
 from bot.conversation.service import SurveyService
 from bot.conversation.texts import t
 
@@ -117,10 +117,7 @@ class TerminalChat:
                 print(plain(t("help", language)), file=self._out, flush=True)
                 continue
             if event == "language":
-                language = self._language or self._service.survey.default_language
-                self.show(
-                    Screen(t("choose_language", language), language_buttons(self._service.survey))
-                )
+                self.show(choose_language(self._service.survey))
                 continue
             assert not isinstance(event, str)
             await self.step(event)
