@@ -21,6 +21,7 @@ from bot.cli.bootstrap import (
 from bot.cli.chat import chat_command
 from bot.cli.run import run_command
 from bot.cli.staff import add_staff_commands
+from bot.cli.translations import add_translation_commands, missing_by_language, status_lines
 from bot.config import SettingsError, load_settings
 from bot.privacy.key import SecretError, rotate_secret
 from bot.survey.loader import SurveyError
@@ -71,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     rotate.set_defaults(func=_rotate)
 
     add_staff_commands(sub)
+    add_translation_commands(sub)
 
     return parser
 
@@ -82,8 +84,12 @@ def _validate(args: argparse.Namespace) -> int:
     except SurveyError as err:
         print(f"{path}: {len(err.problems)} problem(s)", file=sys.stderr)
         print(str(err), file=sys.stderr)
+        for line in missing_by_language(err):
+            print(line, file=sys.stderr)
         return 1
     print(summarize(survey, str(path)))
+    for line in status_lines(survey, path):
+        print(line)
     return 0
 
 

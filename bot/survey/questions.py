@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-#: Languages shipped with bot catalogs (bot/conversation/locale) and the sample survey; any language CLDR
-#: knows may be added without code (docs/translation.md).
+#: Languages shipped with bot catalogs (bot/conversation/locale) and the sample survey; any
+#: language CLDR knows may be added without code (docs/translation.md).
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("sv", "en", "ar", "fa", "so", "ti")
 #: Where a date or naive datetime in the survey file is read.
 DEFAULT_ZONE = ZoneInfo("Europe/Stockholm")
