@@ -28,8 +28,9 @@ FSI = "\u2068"
 PDI = "\u2069"
 MARKS = (RLM, "\u200e", LRI, RLI, FSI, PDI)
 
-#: A left-to-right token: a word, number, command (/start) or link, ending in a letter or digit.
-_TOKEN = r"[/@+#]?[0-9A-Za-z](?:[0-9A-Za-z_./:@%?=&+\-–]*[0-9A-Za-z/])?"
+#: A left-to-right token: a word (Latin letters, also å, ö, é), number, command (/start) or
+#: link, ending in a letter, digit or slash.
+_TOKEN = r"[/@+#]?[0-9A-Za-zÀ-ɏ](?:[0-9A-Za-zÀ-ɏ_./:@%?=&+\-–]*[0-9A-Za-zÀ-ɏ/])?"
 #: Tokens separated by single spaces ("114 14", "Telegram id") read as one run.
 _LTR_RUN = re.compile(rf"(?<![\u2066\w]){_TOKEN}(?: {_TOKEN})*(?![\u2069\w])")
 
@@ -45,8 +46,9 @@ def is_rtl(language: str) -> bool:
 
 
 def directed(text: str) -> str:
-    """`text` marked for a right-to-left reader: isolated LTR runs, RLM at each line start."""
-    isolated = _LTR_RUN.sub(lambda match: f"{LRI}{match.group(0)}{PDI}", text)
+    """`text` marked for a right-to-left reader: isolated LTR runs, RLM at each line start.
+    Marks already in `text` are replaced, so marking twice changes nothing."""
+    isolated = _LTR_RUN.sub(lambda match: f"{LRI}{match.group(0)}{PDI}", unmarked(text))
     return "\n".join(
         line if not line or line.startswith(RLM) else RLM + line for line in isolated.split("\n")
     )
