@@ -21,8 +21,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 
 from bot.conversation import texts
-from bot.conversation.texts import keys as all_keys
 from bot.conversation.screens import Screen, choose_language, privacy_screen, render
+from bot.conversation.texts import keys as all_keys
 from bot.conversation.vocabulary import (
     AlreadyAnswered,
     Ask,
