@@ -134,3 +134,8 @@ def test_a_po_without_mo_is_compiled_in_memory(
         assert t("skip", "pl") == "Skip ⏭"  # missing: English
     finally:
         texts.translations.cache_clear()
+
+
+def test_swedish_help_says_nodlage_like_the_survey() -> None:
+    assert "Vid nödläge: ring 112." in t("help", "sv")
+    assert "nödsituation" not in t("help", "sv")

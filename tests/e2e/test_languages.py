@@ -89,3 +89,35 @@ async def test_a_resident_without_a_telegram_language_is_offered_every_language(
         "l:ti": "ትግርኛ",
     }
     assert "Välj språk:" in screen.text and "اختر اللغة:" in unmarked(screen.text)
+
+
+async def test_language_switch_mid_survey_keeps_the_answers_given(
+    server: FakeBotApi, survey: Survey, tmp_path: Path
+) -> None:
+    async with running_bot(server, survey, tmp_path / "s.db") as bot:
+        user = User(555_000_444, "Resident", language_code="ar")
+        resident = Resident(server, user)
+        taker = SurveyTaker(server, resident, survey, "ar", random.Random(3))
+        screen = await taker.begin()
+        for _ in range(3):
+            screen = await taker.answer_one(screen)
+        given = dict(taker.answers)
+        await resident.send_command("/language")
+        picker = resident.current()
+        assert {b.callback_data for b in picker.buttons} >= {"l:ar", "l:fa", "l:so"}
+        screen = await taker.act(
+            resident.press(data="l:fa", message_id=picker.message_id, wait=False)
+        )
+        fourth = survey.active_questions[3]
+        assert fourth.text["fa"] in unmarked(screen.text), "the same question, now in Farsi"
+        taker.language = "fa"
+        taker.answers = dict(given)
+        thanks = survey.thanks["fa"].splitlines()[0]
+        for _ in range(60):
+            if thanks in unmarked(screen.text):
+                break
+            screen = await taker.answer_one(screen)
+        responses = await bot.service.store.responses(survey.id)
+    assert [r.language for r in responses] == ["fa"]
+    for question_id, value in given.items():
+        assert responses[0].answers[question_id] == value, question_id

@@ -300,3 +300,18 @@ def test_reviewing_a_translation_keeps_the_survey_version() -> None:
     text = Path("surveys/questions.yaml").read_text(encoding="utf-8")
     reviewed = text.replace("drafts: [en, ar, fa, so, ti]", "drafts: [ar]")
     assert parse_survey(reviewed, "q").version == parse_survey(text, "q").version
+
+
+def test_problem_questions_read_well() -> None:
+    """Issue 11 item 20: singular verbs, no ambiguous moped question, one word for emergency."""
+    from bot.survey.loader import load_survey
+
+    survey = load_survey(Path("surveys/questions.yaml"))
+    problems = [q for q in survey.active_questions if q.id.startswith("prob_")]
+    english = {q.id: q.text["en"] for q in problems}
+    assert english["prob_vandalism"].startswith("Is graffiti or vandalism a problem")
+    assert english["prob_traffic"].startswith("Is speeding by cars or reckless moped riding")
+    assert "people who are drunk or high outdoors" not in english["prob_intoxicated"]
+    assert "bil eller buskörning med moped" in problems[-1].text["sv"]
+    everything = Path("surveys/questions.yaml").read_text(encoding="utf-8")
+    assert "nödsituation" not in everything
