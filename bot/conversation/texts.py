@@ -185,7 +185,8 @@ def translations(language: str) -> gettext.NullTranslations:
     is missing or older); English source texts when there is none."""
     folder = LOCALE_DIR / language / "LC_MESSAGES"
     po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
-    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+    # A clean checkout writes bot.po a moment after bot.mo: allow a few seconds.
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime + 5 >= po.stat().st_mtime):
         with mo.open("rb") as stream:
             return gettext.GNUTranslations(stream)
     if po.exists():
