@@ -22,6 +22,7 @@ from bot.cli.chat import add_chat_command
 from bot.cli.report import add_report_commands
 from bot.cli.run import run_command
 from bot.cli.staff import add_staff_commands
+from bot.cli.translations import add_translation_commands, missing_by_language, status_lines
 from bot.config import SettingsError, load_settings
 from bot.privacy.key import SecretError, rotate_secret
 from bot.stats.rounds import DataFileError
@@ -74,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_staff_commands(sub)
     add_report_commands(sub)
+    add_translation_commands(sub)
 
     return parser
 
@@ -85,8 +87,12 @@ def _validate(args: argparse.Namespace) -> int:
     except SurveyError as err:
         print(f"{path}: {len(err.problems)} problem(s)", file=sys.stderr)
         print(str(err), file=sys.stderr)
+        for line in missing_by_language(err):
+            print(line, file=sys.stderr)
         return 1
     print(summarize(checked.survey, str(path)))
+    for line in status_lines(checked.survey, path):
+        print(line)
     for warning in checked.warnings:  # allowed, so still valid (exit 0), but said
         print(warning, file=sys.stderr)
     return 0

@@ -21,6 +21,7 @@ replies, re-exported here; `bot.conversation.answers` owns what answers mean):
 - a typed command (`answers.is_command`) is never an answer: it gets a `command` problem;
 - `Cancelled` always discards (even when the survey is closed); any other event outside
   `opens`..`closes` gets `Closed` and leaves the session as it was;
+- a first `Opened` in a language the survey does not offer (or none) gets `ChooseLanguage`;
 - without a session only `Opened`, `Restarted` and a valid `LanguageChosen` create one; typed
   text and stickers get a `Hint`, buttons `Stale`;
 - the session is first fitted to the survey as it is now (`_settle`: the admin may have
@@ -61,6 +62,7 @@ from bot.conversation.vocabulary import (
     Cancelled,
     ChoicePicked,
     ChoiceToggled,
+    ChooseLanguage,
     Closed,
     Completed,
     Discarded,
@@ -102,6 +104,7 @@ __all__ = [
     "Cancelled",
     "ChoicePicked",
     "ChoiceToggled",
+    "ChooseLanguage",
     "Closed",
     "Completed",
     "Discarded",
@@ -154,13 +157,17 @@ def advance(survey: Survey, session: Session | None, event: Event, now: datetime
 def _language(survey: Survey, session: Session | None, event: Event) -> str:
     """The session's language, else the language the event names, else the default."""
     wanted = session.language if session is not None else getattr(event, "language", None)
-    return wanted if wanted in survey.languages else survey.default_language
+    return survey.offered_language(wanted) or survey.default_language
 
 
 def _first_event(survey: Survey, event: Event, language: str) -> Transition:
     """An event from a resident without a session (only /start, /restart and a language
     button create one)."""
     match event:
+        case Opened(language=telegram) if survey.offered_language(telegram) is None and (
+            len(survey.languages) > 1
+        ):
+            return Transition(None, (ChooseLanguage(language),))
         case Opened():
             return _show(survey, _new_session(survey, language))
         case LanguageChosen(language=chosen) if chosen in survey.languages:

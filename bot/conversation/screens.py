@@ -16,12 +16,14 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from bot.conversation.direction import directed, directed_line_starts, is_rtl
 from bot.conversation.engine import (
     AlreadyAnswered,
     Ask,
     Began,
     ChoicePicked,
     ChoiceToggled,
+    ChooseLanguage,
     Closed,
     Discarded,
     Event,
@@ -36,7 +38,7 @@ from bot.conversation.engine import (
     Stale,
     WentBack,
 )
-from bot.conversation.texts import LANGUAGE_NAMES, t
+from bot.conversation.texts import language_name, t
 from bot.survey.model import Survey
 from bot.survey.questions import MultiQuestion, NumberQuestion, TextQuestion
 
@@ -68,7 +70,35 @@ class Screen:
 
 
 def render(reply: Reply, survey: Survey) -> Screen:
-    """The screen for one engine reply."""
+    """The screen for one engine reply, laid out in the reader's direction: for a right-to-left
+    language every line starts with a right-to-left mark and each row of buttons is reversed
+    (Telegram lays rows out left to right), so the first button is on the right."""
+    if isinstance(reply, ChooseLanguage):
+        return choose_language(survey)
+    screen = _render(reply, survey)
+    if not is_rtl(reply.language):
+        return screen
+    rows = tuple(
+        tuple(Button(directed_line_starts(b.text), b.data) for b in reversed(row))
+        for row in screen.buttons
+    )
+    return Screen(directed_line_starts(screen.text), rows, screen.survey, screen.toast)
+
+
+def choose_language(survey: Survey) -> Screen:
+    """The language picker: "Choose a language" in every survey language, each on its own line
+    and in its own direction, and one button per language, named in itself."""
+    lines = [_in_direction(t("choose_language", lang), lang) for lang in survey.languages]
+    return Screen("\n".join(dict.fromkeys(lines)), language_buttons(survey), survey=False)
+
+
+def privacy_screen(survey: Survey, language: str) -> Screen:
+    """The survey's privacy notice (/privacy) in the resident's language and direction."""
+    text = _escape(_raw(survey.privacy, language))
+    return Screen(directed_line_starts(text) if is_rtl(language) else text, survey=False)
+
+
+def _render(reply: Reply, survey: Survey) -> Screen:
     if isinstance(reply, Ask):
         return _ask(reply, survey)
     if isinstance(reply, ShowIntro):
@@ -102,10 +132,16 @@ def problem_text(problem: Problem, language: str) -> str:
 
 
 def language_buttons(survey: Survey) -> tuple[tuple[Button, ...], ...]:
-    """One row with a button per survey language."""
-    return (
-        tuple(Button(LANGUAGE_NAMES.get(lang, lang), f"l:{lang}") for lang in survey.languages),
-    )
+    """One row per survey language, each named in itself and in its own direction."""
+    return tuple((_language_button(lang),) for lang in survey.languages)
+
+
+def _language_button(language: str) -> Button:
+    return Button(_in_direction(language_name(language), language), f"l:{language}")
+
+
+def _in_direction(text: str, language: str) -> str:
+    return directed(text) if is_rtl(language) else text
 
 
 def _intro(reply: ShowIntro, survey: Survey) -> Screen:
@@ -116,12 +152,8 @@ def _intro(reply: ShowIntro, survey: Survey) -> Screen:
     text = f"<b>{_escape(title)}</b>\n\n{_escape(intro)}\n\n🔒 {_escape(_cut(privacy, room))}"
     rows: list[tuple[Button, ...]] = [(Button(t("start", lang), f"{reply.step}:go"),)]
     if len(survey.languages) > 1:
-        others = tuple(
-            Button(LANGUAGE_NAMES.get(other, other), f"l:{other}")
-            for other in survey.languages
-            if other != lang
-        )
-        rows.append(others)
+        others = [_language_button(other) for other in survey.languages if other != lang]
+        rows += [tuple(others[i : i + 3]) for i in range(0, len(others), 3)]
     return Screen(text, tuple(rows))
 
 
@@ -145,12 +177,12 @@ def _ask(reply: Ask, survey: Survey) -> Screen:
         parts += ["", f"<i>{hint}</i>"]
         for choice in question.active_choices:
             mark = "☑️" if choice.id in reply.selected else "⬜"
-            label = f"{mark} {choice.label.get(lang, '')}"
+            label = f"{mark} {_raw(choice.label, lang)}"
             rows.append((Button(label, f"{step}:t:{choice.id}"),))
         rows.append((Button(t("done", lang), f"{step}:d"),))
     else:
         for choice in question.active_choices:
-            label = choice.label.get(lang, "")
+            label = _raw(choice.label, lang)
             if choice.id in reply.selected:
                 label = f"✔️ {label}"
             rows.append((Button(label, f"{step}:c:{choice.id}"),))
@@ -194,8 +226,9 @@ def parse_callback(data: str) -> Event | None:
 
 
 def _raw(text: dict[str, str], language: str) -> str:
-    """A survey text in `language` (the loader guarantees every language exists)."""
-    return text.get(language) or next(iter(text.values()), "")
+    """A survey text in `language` (the loader guarantees every language exists), marked for
+    its direction."""
+    return _in_direction(text.get(language) or next(iter(text.values()), ""), language)
 
 
 def _tr(text: dict[str, str], language: str) -> str:

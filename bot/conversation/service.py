@@ -75,8 +75,7 @@ class SurveyService:
 
     def language_for(self, telegram_language: str | None) -> str:
         """The survey language for a resident's Telegram language code (e.g. "sv-SE")."""
-        code = (telegram_language or "").split("-")[0].lower()
-        return code if code in self.survey.languages else self.survey.default_language
+        return self.survey.offered_language(telegram_language) or self.survey.default_language
 
     async def step(
         self, user_id: int, event: Event, *, telegram_language: str | None = None

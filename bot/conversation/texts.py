@@ -1,154 +1,137 @@
-"""The bot's own words (buttons, hints, commands) in every supported language.
+"""The bot's own words (buttons, hints, commands) through gettext catalogs, one per language.
 
-What must hold: every key exists in every language of `bot.survey.model.SUPPORTED_LANGUAGES`
-(checked by a test), and `t()` never raises for a supported language: an unknown language falls
-back to English. Survey texts live in the survey file, not here.
+The source texts are English, written here with `N_` (or `NP_` for a text with plural forms);
+each key is also the message context (`msgctxt`), so a translator sees what a text is for and
+two places may translate the same English differently. Translations live in
+`bot/conversation/locale/<language>/LC_MESSAGES/bot.po` and their compiled `bot.mo` (committed; see
+docs/translation.md for extract -> update -> compile with Babel).
+
+What must hold:
+- `t()` never raises: a language without a catalog, or a message missing from one, falls back
+  to the English source text;
+- a `.po` without a current `.mo` next to it (an admin's new language) is compiled in memory,
+  so adding a language needs no code;
+- texts for right-to-left languages come back direction-marked (`bot.conversation.direction`),
+  so every paragraph, button and pop-up starts in the reader's direction wherever it is shown.
+Survey texts live in the survey file, not here.
 """
 
 from __future__ import annotations
 
-_TEXTS: dict[str, dict[str, str]] = {
-    "start": {"sv": "▶️ Starta enkäten", "en": "▶️ Start the survey"},
-    "back": {"sv": "◀️ Tillbaka", "en": "◀️ Back"},
-    "skip": {"sv": "Hoppa över ⏭", "en": "Skip ⏭"},
-    "done": {"sv": "✅ Klar", "en": "✅ Done"},
-    "progress": {"sv": "Fråga {number} av {total}", "en": "Question {number} of {total}"},
-    "type_answer": {
-        "sv": "✍️ Skriv ditt svar som ett meddelande.",
-        "en": "✍️ Type your answer as a message.",
-    },
-    "type_number": {
-        "sv": "✍️ Skriv ett tal mellan {low} och {high}.",
-        "en": "✍️ Type a number between {low} and {high}.",
-    },
-    "pick_many": {
-        "sv": "Välj ett eller flera alternativ och tryck sedan Klar.",
-        "en": "Choose one or more options, then press Done.",
-    },
-    "pick_max": {
-        "sv": "Välj högst {high} alternativ och tryck sedan Klar.",
-        "en": "Choose up to {high} options, then press Done.",
-    },
-    "problem.use_buttons": {
-        "sv": "Svara med knapparna under frågan.",
-        "en": "Please answer with the buttons below the question.",
-    },
-    "problem.command": {
-        "sv": "Det där är ett kommando, inte ett svar. Skicka /help för att se kommandona.",
-        "en": "That is a command, not an answer. Send /help to see the commands.",
-    },
-    "problem.not_a_number": {
-        "sv": "Det där var inte ett heltal. Skriv bara siffror, till exempel 3.",
-        "en": "That was not a whole number. Type digits only, for example 3.",
-    },
-    "problem.out_of_range": {
-        "sv": "Skriv ett tal mellan {low} och {high}.",
-        "en": "Please type a number between {low} and {high}.",
-    },
-    "problem.too_long": {
-        "sv": "Svaret är för långt: högst {high} tecken. Korta ner det och skicka igen.",
-        "en": "That answer is too long: at most {high} characters. Shorten it and send again.",
-    },
-    "problem.empty": {
-        "sv": "Svaret var tomt. Skriv några ord, eller hoppa över frågan om det går.",
-        "en": "The answer was empty. Type a few words, or skip the question if you can.",
-    },
-    "problem.too_many": {
-        "sv": "Du kan välja högst {high}. Ta bort ett val först.",
-        "en": "You can choose at most {high}. Remove a choice first.",
-    },
-    "problem.pick_one": {
-        "sv": "Välj minst ett alternativ innan du trycker Klar.",
-        "en": "Choose at least one option before pressing Done.",
-    },
-    "problem.not_supported": {
-        "sv": "Jag kan bara ta emot svar med knapparna eller som text.",
-        "en": "I can only take answers from the buttons or as text.",
-    },
-    "problem.edited": {
-        "sv": "Ändrade meddelanden läses inte. Skicka svaret som ett nytt meddelande.",
-        "en": "Edited messages are not read. Send your answer as a new message.",
-    },
-    "stale": {
-        "sv": "Den knappen hör till en tidigare fråga. Svara på den aktuella frågan.",
-        "en": "That button belongs to an earlier question. Please answer the current one.",
-    },
-    "finished_hint": {
-        "sv": "Dina svar är sparade och kan inte kopplas till dig.",
-        "en": "Your answers are saved and cannot be linked to you.",
-    },
-    "already_answered": {
-        "sv": "Du har redan svarat på enkäten. Tack för din medverkan! 💙",
-        "en": "You have already answered the survey. Thank you for taking part! 💙",
-    },
-    "closed": {
-        "sv": "Enkäten är stängd just nu. Tack för ditt intresse!",
-        "en": "The survey is closed right now. Thank you for your interest!",
-    },
-    "not_yet": {
-        "sv": "Enkäten har inte öppnat än. Välkommen tillbaka från {opens}!",
-        "en": "The survey has not opened yet. Welcome back from {opens}!",
-    },
-    "discarded": {
-        "sv": "Dina påbörjade svar är raderade. Skicka /start om du vill börja om.",
-        "en": "Your answers in progress are deleted. Send /start to begin again.",
-    },
-    "nothing_to_cancel": {
-        "sv": "Det fanns inga påbörjade svar att radera.",
-        "en": "There were no answers in progress to delete.",
-    },
-    "group": {
-        "sv": "Enkäten besvaras anonymt i en privat chatt. Skriv till mig direkt: {link}",
-        "en": "The survey is answered anonymously in a private chat. Message me directly: {link}",
-    },
-    "choose_language": {"sv": "Välj språk:", "en": "Choose a language:"},
-    "help": {
-        "sv": (
-            "Jag ställer frågor om hur trygg du känner dig där du bor. Svara med knapparna.\n\n"
-            "/start – börja eller fortsätt\n/restart – börja om från första frågan\n"
-            "/cancel – radera dina påbörjade svar\n/language – byt språk\n"
-            "/privacy – vad som sparas\n\n"
-            "Vid nödsituation: ring 112. Polisen, ej akut: 114 14."
-        ),
-        "en": (
-            "I ask how safe you feel where you live. Answer with the buttons.\n\n"
-            "/start – begin or continue\n/restart – start again from the first question\n"
-            "/cancel – delete your answers in progress\n/language – change language\n"
-            "/privacy – what is stored\n\n"
-            "In an emergency call 112. Police, non-urgent: 114 14."
-        ),
-    },
-    "error": {
-        "sv": "Något gick fel hos mig. Dina svar är sparade; försök igen om en stund.",
-        "en": "Something went wrong on my side. Your answers are saved; try again shortly.",
-    },
-    "cmd.start": {"sv": "Börja eller fortsätt enkäten", "en": "Begin or continue the survey"},
-    "cmd.help": {"sv": "Hjälp", "en": "Help"},
-    "cmd.privacy": {"sv": "Vad som sparas", "en": "What is stored"},
-    "cmd.language": {"sv": "Byt språk", "en": "Change language"},
-    "cmd.cancel": {"sv": "Radera påbörjade svar", "en": "Delete answers in progress"},
-    "cmd.restart": {"sv": "Börja om", "en": "Start again"},
-    "cmd.stats": {"sv": "Publicerade resultat", "en": "Published results"},
-    "cmd.export": {"sv": "Exportera resultat (CSV)", "en": "Export results (CSV)"},
-    "cmd.reload": {"sv": "Läs om enkätfilen", "en": "Reload the survey file"},
-    "stats_one": {"sv": "🔎 En fråga", "en": "🔎 One question"},
-    "stats_all": {"sv": "📋 Alla frågor", "en": "📋 All questions"},
-    "stats_split": {"sv": "🧩 Dela upp efter…", "en": "🧩 Split by…"},
-    "stats_menu": {"sv": "◀️ Till menyn", "en": "◀️ To the menu"},
-    "stats_pick_question": {"sv": "Välj en fråga:", "en": "Choose a question:"},
-    "stats_pick_breakdown": {"sv": "Dela upp efter:", "en": "Split by:"},
-    "reload_ok": {"sv": "Enkäten är omladdad.", "en": "The survey is reloaded."},
-    "reload_refused": {
-        "sv": "Enkäten laddades INTE om; den gamla gäller fortfarande.",
-        "en": "The survey was NOT reloaded; the running one stays as it was.",
-    },
-    "unknown_command": {
-        "sv": "Det kommandot känner jag inte till. Skicka /help för hjälp.",
-        "en": "I don't know that command. Send /help for help.",
-    },
-}
+import gettext
+import io
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
-LANGUAGE_NAMES = {"sv": "🇸🇪 Svenska", "en": "🇬🇧 English"}
+from babel import Locale, UnknownLocaleError
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.conversation.direction import directed, is_rtl
+
+#: Where the catalogs are: `<LOCALE_DIR>/<language>/LC_MESSAGES/bot.po` (and `.mo`).
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "bot"
+SOURCE_LANGUAGE = "en"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One source text; `plural` and `count` (the value that picks the form) for plurals."""
+
+    key: str
+    text: str
+    plural: str | None = None
+    count: str | None = None
+
+
+def N_(key: str, text: str) -> Message:
+    """Mark an English text for extraction (`pybabel extract -k N_:1c,2`)."""
+    return Message(key, text)
+
+
+def NP_(key: str, singular: str, plural: str, count: str) -> Message:
+    """Mark an English text with plural forms (`-k NP_:1c,2,3`); `count` names the value."""
+    return Message(key, singular, plural, count)
+
+
+_MESSAGES: tuple[Message, ...] = (
+    N_("start", "▶️ Start the survey"),
+    N_("back", "◀️ Back"),
+    N_("skip", "Skip ⏭"),
+    N_("done", "✅ Done"),
+    N_("progress", "Question {number} of {total}"),
+    N_("type_answer", "✍️ Type your answer as a message."),
+    N_("type_number", "✍️ Type a number between {low} and {high}."),
+    N_("pick_many", "Choose one or more options, then press Done."),
+    NP_(
+        "pick_max",
+        "Choose one option, then press Done.",
+        "Choose up to {high} options, then press Done.",
+        "high",
+    ),
+    N_("problem.use_buttons", "Please answer with the buttons below the question."),
+    N_("problem.command", "That is a command, not an answer. Send /help to see the commands."),
+    N_("problem.not_a_number", "That was not a whole number. Type digits only, for example 3."),
+    N_("problem.out_of_range", "Please type a number between {low} and {high}."),
+    NP_(
+        "problem.too_long",
+        "That answer is too long: at most {high} character. Shorten it and send again.",
+        "That answer is too long: at most {high} characters. Shorten it and send again.",
+        "high",
+    ),
+    N_("problem.empty", "The answer was empty. Type a few words, or skip the question if you can."),
+    NP_(
+        "problem.too_many",
+        "You can choose only one. Remove your choice first.",
+        "You can choose at most {high}. Remove a choice first.",
+        "high",
+    ),
+    N_("problem.pick_one", "Choose at least one option before pressing Done."),
+    N_("problem.not_supported", "I can only take answers from the buttons or as text."),
+    N_("problem.edited", "Edited messages are not read. Send your answer as a new message."),
+    N_("stale", "That button belongs to an earlier question. Please answer the current one."),
+    N_("finished_hint", "Your answers are saved and cannot be linked to you."),
+    N_("already_answered", "You have already answered the survey. Thank you for taking part! 💙"),
+    N_("closed", "The survey is closed right now. Thank you for your interest!"),
+    N_("not_yet", "The survey has not opened yet. Welcome back from {opens}!"),
+    N_("discarded", "Your answers in progress are deleted. Send /start to begin again."),
+    N_("nothing_to_cancel", "There were no answers in progress to delete."),
+    N_(
+        "group",
+        "The survey is answered anonymously in a private chat. Message me directly: {link}",
+    ),
+    N_("choose_language", "Choose a language:"),
+    N_(
+        "help",
+        "I ask how safe you feel where you live. Answer with the buttons.\n\n"
+        "/start – begin or continue\n/restart – start again from the first question\n"
+        "/cancel – delete your answers in progress\n/language – change language\n"
+        "/privacy – what is stored\n\n"
+        "In an emergency, call 112. Police, non-urgent: 114 14.",
+    ),
+    N_("error", "Something went wrong on my side. Your answers are saved; try again shortly."),
+    N_("cmd.start", "Begin or continue the survey"),
+    N_("cmd.help", "Help"),
+    N_("cmd.privacy", "What is stored"),
+    N_("cmd.language", "Change language"),
+    N_("cmd.cancel", "Delete answers in progress"),
+    N_("cmd.restart", "Start again"),
+    N_("cmd.stats", "Published results"),
+    N_("cmd.export", "Export results (CSV)"),
+    N_("cmd.reload", "Reload the survey file"),
+    N_("stats_one", "🔎 One question"),
+    N_("stats_all", "📋 All questions"),
+    N_("stats_split", "🧩 Split by…"),
+    N_("stats_menu", "◀️ To the menu"),
+    N_("stats_pick_question", "Choose a question:"),
+    N_("stats_pick_breakdown", "Split by:"),
+    N_("reload_ok", "The survey is reloaded."),
+    N_("reload_refused", "The survey was NOT reloaded; the running one stays as it was."),
+    N_("unknown_command", "I don't know that command. Send /help for help."),
+)
+_BY_KEY = {message.key: message for message in _MESSAGES}
 
 #: Commands registered with Telegram (setMyCommands), in menu order.
 COMMANDS = ("start", "help", "privacy", "language", "cancel", "restart")
@@ -157,17 +140,61 @@ STAFF_COMMANDS = ("stats", "export", "reload")
 
 
 def t(key: str, language: str, **values: object) -> str:
-    """The bot's text `key` in `language` (English if missing), with `values` filled in."""
-    by_language = _TEXTS[key]
-    text = by_language.get(language) or by_language["en"]
-    return text.format(**values) if values else text
+    """The bot's text `key` in `language` (English if missing), with `values` filled in,
+    direction-marked for a right-to-left language."""
+    message = _BY_KEY[key]
+    catalog = translations(language)
+    if message.plural is not None and message.count is not None:
+        count = values.get(message.count)
+        number = count if isinstance(count, int) else 2
+        text = catalog.npgettext(key, message.text, message.plural, number)
+    else:
+        text = catalog.pgettext(key, message.text)
+    if values:
+        text = text.format(**values)
+    return directed(text) if is_rtl(language) else text
 
 
 def keys() -> tuple[str, ...]:
-    """Every text key (for the completeness test)."""
-    return tuple(_TEXTS)
+    """Every text key."""
+    return tuple(_BY_KEY)
 
 
-def languages_of(key: str) -> tuple[str, ...]:
-    """The languages a key exists in."""
-    return tuple(_TEXTS[key])
+def messages() -> tuple[Message, ...]:
+    """Every source message (for the catalog tests and the extraction check)."""
+    return _MESSAGES
+
+
+def catalog_languages() -> tuple[str, ...]:
+    """Languages with a catalog in `LOCALE_DIR`, the English source included."""
+    found = {path.parent.parent.name for path in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")}
+    return (SOURCE_LANGUAGE, *sorted(found - {SOURCE_LANGUAGE}))
+
+
+def language_name(language: str) -> str:
+    """The language's name in itself ("Svenska", "العربية"), from CLDR; the code if unknown."""
+    try:
+        name = Locale.parse(language.replace("-", "_")).get_display_name(language) or language
+    except (UnknownLocaleError, ValueError):
+        return language
+    return name[:1].upper() + name[1:]
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    """The catalog for `language` (its `.mo`, or its `.po` compiled in memory when the `.mo`
+    is missing or older); English source texts when there is none."""
+    folder = LOCALE_DIR / language / "LC_MESSAGES"
+    po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+    # A clean checkout writes bot.po a moment after bot.mo: allow a few seconds.
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime + 5 >= po.stat().st_mtime):
+        with mo.open("rb") as stream:
+            return gettext.GNUTranslations(stream)
+    if po.exists():
+        with po.open("rb") as stream:
+            catalog = read_po(stream, locale=language.replace("-", "_"))
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        return gettext.GNUTranslations(buffer)
+    return gettext.NullTranslations()

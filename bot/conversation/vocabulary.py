@@ -246,7 +246,25 @@ class Discarded:
     language: str
 
 
-Reply = ShowIntro | Ask | Finished | AlreadyAnswered | Closed | Stale | Hint | Discarded
+@dataclass(frozen=True)
+class ChooseLanguage:
+    """A first-time resident whose Telegram language the survey does not offer: list the
+    survey's languages, each in its own name. `language` is the default (for hints)."""
+
+    language: str
+
+
+Reply = (
+    ChooseLanguage
+    | ShowIntro
+    | Ask
+    | Finished
+    | AlreadyAnswered
+    | Closed
+    | Stale
+    | Hint
+    | Discarded
+)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ _WORDS = {
         "grupper under {k} visas som <{k}.",
         "en": "Numbers update in batches of at least {k} responses; groups under {k} show as <{k}.",
     },
-    "total": {"sv": "Totalt svarade", "en": "Total answered"},
+    "total": {"sv": "Antal svarande", "en": "Total answered"},
     "all": {"sv": "Alla", "en": "All"},
     "by": {"sv": "per", "en": "by"},
     "hidden": {

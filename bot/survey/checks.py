@@ -8,7 +8,8 @@ elsewhere), and `Issue`, a mistake located by its path in the survey.
 What must hold:
 - every text exists, non-empty, in every language of `languages` and in no other, within
   `MAX_LABEL_LENGTH` (button labels) or `MAX_TEXT_LENGTH` (everything else);
-- languages are supported; question ids are unique, and choice ids within a question;
+- languages are language codes CLDR knows; question ids are unique, and choice ids within
+  a question;
 - `show_if` names only earlier questions that have choices, and only their choices;
 - number `min <= max`; multi `max` <= the choices offered, and not every choice exclusive;
 - `opens` is before `closes`;
@@ -23,6 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from babel import Locale, UnknownLocaleError
+
 from bot.survey.questions import (
     DEFAULT_ZONE,
     MAX_LABEL_LENGTH,
@@ -36,8 +39,19 @@ from bot.survey.questions import (
     Text,
 )
 
-#: Names used in messages to the admin.
+#: Names used in messages to the admin (other languages are named from CLDR, in English).
 LANGUAGE_NAMES: dict[str, str] = {"sv": "Swedish", "en": "English"}
+
+
+def is_language(code: str) -> bool:
+    """Whether `code` names a language CLDR knows (sv, ar, fa_AF, bs, pl, ...): any such
+    language can be added to a survey without code (docs/translation.md)."""
+    try:
+        Locale.parse(code.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return True
+
 
 Loc = tuple[str | int, ...]
 
@@ -116,7 +130,7 @@ def survey_issues(
     issues: list[Issue] = []
     langs = tuple(dict.fromkeys(languages)) if languages is not None else None
     for index, lang in enumerate(languages or ()):
-        if lang not in SUPPORTED_LANGUAGES:
+        if not is_language(lang):
             issues.append(_unsupported_language(index, lang))
         elif languages is not None and languages.index(lang) < index:
             issues.append(Issue(("languages", index), f"'{lang}' is listed twice", "list it once"))
@@ -157,7 +171,12 @@ def survey_issues(
 
 
 def _language_name(lang: str) -> str:
-    return LANGUAGE_NAMES.get(lang, f"'{lang}'")
+    if lang in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[lang]
+    try:
+        return Locale.parse(lang.replace("-", "_")).get_display_name("en") or f"'{lang}'"
+    except (UnknownLocaleError, ValueError):
+        return f"'{lang}'"
 
 
 def _unsupported_language(index: int, lang: str) -> Issue:
@@ -166,18 +185,18 @@ def _unsupported_language(index: int, lang: str) -> Issue:
     hint = f"did you mean '{close[0]}'? " if close else ""
     return Issue(
         ("languages", index),
-        f"unsupported language '{lang}'",
-        f"{hint}the bot's own buttons and messages exist in {supported} only",
+        f"unknown language code '{lang}'",
+        f"{hint}write an ISO 639 code such as {supported}, fa_AF (Dari), bs or pl",
     )
 
 
 def _text_issues(loc: Loc, text: Text, languages: tuple[str, ...] | None) -> list[Issue]:
     """Missing, empty, extra and over-long translations of one text.
 
-    Only supported languages are required (an unsupported one is reported once, in
-    `languages`); a text in any listed language is allowed. A key that is a misspelling of a
-    listed language (`eng:` for `en`) is one issue at that key, "did you mean 'en'?", not also
-    a missing translation.
+    Only known languages are required (an unknown code is reported once, in `languages`); a
+    text in any listed language is allowed. A key that is a misspelling of a listed language
+    (`eng:` for `en`) is one issue at that key, "did you mean 'en'?", not also a missing
+    translation.
     """
     if languages is None:
         return []
@@ -195,10 +214,10 @@ def _text_issues(loc: Loc, text: Text, languages: tuple[str, ...] | None) -> lis
             fix = f"did you mean '{close[0]}'? write '{close[0]}:'"
             if close[0] in text:
                 fix = f"did you mean '{close[0]}'? it is written already: remove '{lang}:'"
-        elif lang in SUPPORTED_LANGUAGES:
+        elif is_language(lang):
             fix = f"remove it, or add '{lang}' to languages"
         else:
-            fix = f"remove it; the bot speaks {', '.join(SUPPORTED_LANGUAGES)}"
+            fix = f"remove it: '{lang}' is not a language code (e.g. sv, en, ar, pl)"
         issues.append(
             Issue(
                 (*loc, lang),
@@ -207,7 +226,7 @@ def _text_issues(loc: Loc, text: Text, languages: tuple[str, ...] | None) -> lis
                 at_key=True,
             )
         )
-    for lang in (lang for lang in languages if lang in SUPPORTED_LANGUAGES):
+    for lang in (lang for lang in languages if is_language(lang)):
         name = _language_name(lang)
         value = text.get(lang)
         if value is None:

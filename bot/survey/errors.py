@@ -115,6 +115,9 @@ def _explain_one(error: ErrorDetails, data: dict[str, Any]) -> Issue | None:
         too_long = isinstance(value, str) and len(value) > 24
         what = f"too long for an id ({len(value)} characters)" if too_long else "not a valid id"
         return Issue(loc, f"'{value}' is {what}", _ID_RULE, at_key=at_key)
+    if kind == "value_error":  # a model validator's own words: "<what is wrong> - <fix>"
+        message, _, fix = str(ctx.get("error", "")).partition(" - ")
+        return Issue(loc, message, fix or "see docs/survey-format.md", at_key=at_key)
     message, fix = _type_words(kind, name, value, ctx)
     return Issue(loc, message, fix, at_key=at_key)
 

@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from bot.survey.checks import survey_issues
@@ -52,6 +52,9 @@ class Survey(FrozenModel):
     closes: datetime | None = None
     #: Published numbers below this are suppressed ("<5").
     min_group_size: int = Field(default=5, ge=2, le=1000)
+    #: Languages no professional translator has reviewed: residents get them, but `validate`
+    #: flags them and they must be reviewed before launch (docs/translation.md).
+    drafts: tuple[str, ...] = ()
     intro: Text
     privacy: Text
     thanks: Text
@@ -70,6 +73,18 @@ class Survey(FrozenModel):
     @classmethod
     def _closes_at_end_of_day(cls, value: object) -> object:
         return as_zoned(value, end_of_day=True)
+
+    @field_validator("drafts")
+    @classmethod
+    def _drafts_are_languages(cls, drafts: tuple[str, ...], info: ValidationInfo) -> object:
+        languages = info.data.get("languages") or ()
+        unknown = [lang for lang in drafts if lang not in languages]
+        if unknown:
+            raise ValueError(
+                f"{', '.join(unknown)} not listed in languages - list only languages of the "
+                "survey here"
+            )
+        return drafts
 
     @model_validator(mode="after")
     def _cross_checked(self) -> Survey:
@@ -94,6 +109,16 @@ class Survey(FrozenModel):
     @property
     def default_language(self) -> str:
         return self.languages[0]
+
+    def offered_language(self, code: str | None) -> str | None:
+        """The survey language matching a Telegram language code ("ar", "ar-SY", "pt_BR"): the
+        exact code, else its first subtag; None when the survey does not offer it."""
+        wanted = (code or "").replace("_", "-").lower()
+        for candidate in (wanted, wanted.split("-")[0]):
+            for language in self.languages:
+                if language.replace("_", "-").lower() == candidate:
+                    return language
+        return None
 
     @property
     def active_questions(self) -> tuple[Question, ...]:
@@ -155,7 +180,7 @@ def as_zoned(value: object, *, end_of_day: bool) -> object:
 
 
 #: Fields that change when the survey runs or is published, not what residents answer.
-_OPERATIONAL_FIELDS = {"opens", "closes", "min_group_size", "indicators", "sources"}
+_OPERATIONAL_FIELDS = {"opens", "closes", "min_group_size", "drafts", "indicators", "sources"}
 
 
 def survey_version(survey: Survey) -> str:

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-#: Languages the bot's own buttons and messages exist in (see `bot.conversation.texts`).
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("sv", "en")
+#: Languages shipped with bot catalogs (bot/conversation/locale) and the sample survey; any
+#: language CLDR knows may be added without code (docs/translation.md).
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("sv", "en", "ar", "fa", "so", "ti")
 #: Where a date or naive datetime in the survey file is read.
 DEFAULT_ZONE = ZoneInfo("Europe/Stockholm")
 #: Telegram's limit for one message; rendering adds a progress line and hints.

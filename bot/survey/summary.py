@@ -39,6 +39,7 @@ def summarize(survey: Survey, path: str) -> str:
         f"  Survey      {survey.id}: {survey.title[survey.default_language]}",
         f"  Version     {survey_version(survey)}",
         f"  Languages   {languages}",
+        *_drafts(survey),
         f"  Open        {_window(survey)}",
         f"  Privacy     {privacy}",
         f"  Questions   {len(questions)}: {by_kind}; {', '.join(extras)}",
@@ -58,6 +59,16 @@ def summarize(survey: Survey, path: str) -> str:
     if len(shown) < len(branching):
         lines.append(f"    ... and {len(branching) - len(shown)} more")
     return "\n".join(_clip(line) for line in lines)
+
+
+def _drafts(survey: Survey) -> list[str]:
+    """The DRAFT warning: translations nobody professional has reviewed."""
+    if not survey.drafts:
+        return []
+    return [
+        f"  DRAFT       {', '.join(survey.drafts)}: not reviewed by a professional translator;",
+        "              have them reviewed before launch (docs/translation.md)",
+    ]
 
 
 def _window(survey: Survey) -> str:

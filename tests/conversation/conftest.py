@@ -175,7 +175,7 @@ class Resident:
         name, _, arg = action.partition(":")
         match name:
             case "open":
-                return Opened(arg or None)
+                return Opened(arg or "sv")  # a resident whose Telegram is in Swedish
             case "begin":
                 return Began(step)
             case "pick":

@@ -12,6 +12,7 @@ from bot.conversation.engine import (
     Began,
     Cancelled,
     ChoicePicked,
+    ChooseLanguage,
     Closed,
     Discarded,
     Finished,
@@ -421,13 +422,27 @@ def test_cancel_discards(resident: Resident, actions: tuple[str, ...]) -> None:
     assert (result.session, result.replies, result.completed) == (None, (Discarded("sv"),), None)
 
 
-@pytest.mark.parametrize(("telegram", "language"), [("en", "en"), ("sv", "sv"), ("de", "sv")])
+@pytest.mark.parametrize(
+    ("telegram", "language"), [("en", "en"), ("sv", "sv"), ("en-GB", "en"), ("SV_se", "sv")]
+)
 def test_opened_uses_the_telegram_language_if_offered(
     resident: Resident, telegram: str, language: str
 ) -> None:
     resident.send(Opened(telegram))
     assert session(resident) == Session(survey_version=resident.survey.version, language=language)
     assert resident.reply == ShowIntro(language, 0)
+
+
+@pytest.mark.parametrize("telegram", ["de", None, ""])
+def test_a_language_not_offered_gets_the_language_list_first(
+    resident: Resident, telegram: str | None
+) -> None:
+    resident.send(Opened(telegram))
+    assert resident.session is None
+    first: object = resident.reply
+    assert first == ChooseLanguage("sv")
+    resident.do("lang:en")
+    assert resident.reply == ShowIntro("en", 0)
 
 
 def test_opened_again_resumes(resident: Resident) -> None:

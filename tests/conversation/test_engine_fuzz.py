@@ -18,6 +18,7 @@ from bot.conversation.engine import (
     Cancelled,
     ChoicePicked,
     ChoiceToggled,
+    ChooseLanguage,
     Closed,
     Event,
     Hint,
@@ -272,6 +273,9 @@ def test_a_careful_resident_completes(
     data: st.DataObject, survey: Survey, language: str | None
 ) -> None:
     result = advance(survey, None, Opened(language), NOW)
+    if result.session is None:  # a language the survey lacks: the resident picks one first
+        assert result.replies == (ChooseLanguage(survey.default_language),)
+        result = advance(survey, None, LanguageChosen(survey.default_language), NOW)
     backs = data.draw(st.integers(0, 3), label="backs")
     toggles = 0
     for _ in range(100):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from bot.conversation.direction import unmarked
 from bot.survey.model import Survey
 from bot.survey.questions import ChoiceQuestion, MultiQuestion, NumberQuestion, Question
 from tests.fakes.bot_api import FakeBotApi
@@ -29,7 +30,8 @@ def step_of(screen: Screen) -> int | None:
 
 def question_on(screen: Screen, survey: Survey, language: str) -> Question | None:
     """The question the screen shows, by its text in the resident's language."""
-    found = [q for q in survey.active_questions if q.text[language].strip() in screen.text]
+    shown = unmarked(screen.text)  # right-to-left screens carry direction marks
+    found = [q for q in survey.active_questions if q.text[language].strip() in shown]
     return max(found, key=lambda q: len(q.text[language])) if found else None
 
 
@@ -76,7 +78,7 @@ class SurveyTaker:
         screen = await self.begin()
         thanks = self.survey.thanks[self.language].strip().splitlines()[0]
         for _ in range(200):
-            if thanks in screen.text:
+            if thanks in unmarked(screen.text):
                 return self.answers
             screen = await self.answer_one(screen)
         raise AssertionError(f"no thank-you after 200 steps; last screen: {screen.text!r}")

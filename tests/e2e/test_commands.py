@@ -30,10 +30,18 @@ async def resident(server: FakeBotApi, small: Survey, tmp_path: Path) -> AsyncIt
         yield Resident(server, User(700_000_002, "Olle", language_code="sv"))
 
 
-async def test_the_command_menu_is_registered_in_both_languages(
+async def test_the_command_menu_is_registered_in_every_language(
     server: FakeBotApi, resident: Resident
 ) -> None:
-    for language, start in (("sv", "Börja eller fortsätt enkäten"), ("en", "Begin or continue")):
+    menus = (
+        ("sv", "Börja eller fortsätt enkäten"),
+        ("en", "Begin or continue"),
+        ("ar", "ابدأ الاستبيان أو تابعه"),
+        ("fa", "شروع یا ادامهٔ نظرسنجی"),
+        ("so", "Bilow ama sii wad sahanka"),
+        ("ti", "መጽናዕቲ ጀምር ወይ ቀጽል"),
+    )
+    for language, start in menus:
         commands = server.commands_for(language_code=language)
         assert [c["command"] for c in commands] == list(COMMANDS)
         assert start in commands[0]["description"]

@@ -45,7 +45,7 @@ def test_an_overall_tally_has_counts_shares_and_bars_in_swedish() -> None:
         "safe sv      24  47% █████░░░░░",
         "unsure sv    18  35% ████░░░░░░",
         "unsafe sv     9  18% ██░░░░░░░░",
-        "Totalt svarade: 51",
+        "Antal svarande: 51",
     ]
 
 

@@ -188,12 +188,12 @@ CASES = [
         "text in an unlisted language",
         VALID.replace("en: South}", "en: South, fi: Etelä}"),
         13, "fi:", "questions[0].choices[1].label.fi", "'fi', which is not listed in languages",
-        "remove it; the bot speaks sv, en",
+        "remove it, or add 'fi' to languages",
     ),
     Case(
-        "unsupported language",
-        VALID.replace("languages: [sv, en]", "languages: [sv, en, de]"),
-        3, "de", "languages[2]", "unsupported language 'de'", "sv, en only",
+        "unknown language code",
+        VALID.replace("languages: [sv, en]", "languages: [sv, en, svenska]"),
+        3, "svenska", "languages[2]", "unknown language code 'svenska'", "fa_AF (Dari)",
     ),
     Case(
         "too few choices",

@@ -113,7 +113,7 @@ def test_guide_example_covers_every_choice_kind_and_a_condition() -> None:
 
 def test_shipped_survey_loads(survey: Survey) -> None:
     assert re.fullmatch(r"[a-z][a-z0-9_]{0,23}", survey.id)
-    assert survey.languages == ("sv", "en")
+    assert survey.languages == ("sv", "en", "ar", "fa", "so", "ti")
     assert survey.default_language == "sv"
     assert survey.min_group_size == 5
     assert 15 <= len(survey.active_questions) <= 25
@@ -136,11 +136,11 @@ def test_every_text_and_label_in_both_languages_within_limits(survey: Survey) ->
         if question.help is not None:
             texts.append(question.help)
         for choice in getattr(question, "choices", ()):
-            assert set(choice.label) == {"sv", "en"}, (question.id, choice.id)
+            assert set(choice.label) == set(survey.languages), (question.id, choice.id)
             for language, label in choice.label.items():
                 assert 0 < len(label) <= MAX_LABEL_LENGTH, (question.id, choice.id, language)
     for text in texts:
-        assert set(text) == {"sv", "en"}
+        assert set(text) == set(survey.languages)
         for value in text.values():
             assert 0 < len(value) <= MAX_TEXT_LENGTH
 
@@ -269,3 +269,49 @@ def test_privacy_says_what_is_stored_and_the_group_size(survey: Survey, language
 def test_thanks_mentions_medborgarloften(survey: Survey) -> None:
     for language in ("sv", "en"):
         assert "medborgarlöfte" in survey.thanks[language], language
+
+
+def test_the_shipped_survey_is_in_six_languages_and_marks_its_drafts() -> None:
+    from bot.survey.loader import load_survey
+    from bot.survey.summary import summarize
+
+    survey = load_survey(Path("surveys/questions.yaml"))
+    assert survey.languages == ("sv", "en", "ar", "fa", "so", "ti")
+    assert set(survey.drafts) == {"en", "ar", "fa", "so", "ti"}
+    assert "DRAFT       en, ar, fa, so, ti" in summarize(survey, "x")
+
+
+def test_drafts_name_only_survey_languages() -> None:
+    from bot.survey.loader import SurveyError, parse_survey
+
+    text = Path("surveys/questions.yaml").read_text(encoding="utf-8")
+    broken = text.replace("drafts: [en, ar, fa, so, ti]", "drafts: [en, pl]")
+    try:
+        parse_survey(broken, "questions.yaml")
+    except SurveyError as err:
+        assert "pl" in str(err) and "drafts" in str(err)
+    else:
+        raise AssertionError("a draft language outside `languages` was accepted")
+
+
+def test_reviewing_a_translation_keeps_the_survey_version() -> None:
+    from bot.survey.loader import parse_survey
+
+    text = Path("surveys/questions.yaml").read_text(encoding="utf-8")
+    reviewed = text.replace("drafts: [en, ar, fa, so, ti]", "drafts: [ar]")
+    assert parse_survey(reviewed, "q").version == parse_survey(text, "q").version
+
+
+def test_problem_questions_read_well() -> None:
+    """Issue 11 item 20: singular verbs, no ambiguous moped question, one word for emergency."""
+    from bot.survey.loader import load_survey
+
+    survey = load_survey(Path("surveys/questions.yaml"))
+    problems = [q for q in survey.active_questions if q.id.startswith("prob_")]
+    english = {q.id: q.text["en"] for q in problems}
+    assert english["prob_vandalism"].startswith("Is graffiti or vandalism a problem")
+    assert english["prob_traffic"].startswith("Is speeding by cars or reckless moped riding")
+    assert "people who are drunk or high outdoors" not in english["prob_intoxicated"]
+    assert "bil eller buskörning med moped" in problems[-1].text["sv"]
+    everything = Path("surveys/questions.yaml").read_text(encoding="utf-8")
+    assert "nödsituation" not in everything

@@ -44,7 +44,7 @@ from bot.adapters.telegram.residents import ResidentHandlers
 from bot.adapters.telegram.staff import StaffHandlers, staff_handlers
 from bot.adapters.telegram.updates import TolerantBot
 from bot.conversation.service import SurveyService
-from bot.conversation.texts import COMMANDS, STAFF_COMMANDS, t
+from bot.conversation.texts import COMMANDS, STAFF_COMMANDS, catalog_languages, t
 from bot.staff.service import StaffService
 
 log = logging.getLogger(__name__)
@@ -204,7 +204,7 @@ async def register_commands(
 ) -> None:
     """setMyCommands in each language (English is also the default menu); staff and admins
     see their own commands too, in their chat only (scope: that chat)."""
-    for language in ("sv", "en"):
+    for language in (lang for lang in catalog_languages() if len(lang) == 2):  # ISO 639-1 only
         commands = [BotCommand(name, t(f"cmd.{name}", language)) for name in COMMANDS]
         await application.bot.set_my_commands(commands, language_code=language)
     default = [BotCommand(name, t(f"cmd.{name}", "en")) for name in COMMANDS]

@@ -14,7 +14,6 @@ What must hold:
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Sequence
 
@@ -40,7 +39,13 @@ from bot.conversation.engine import (
     Unexpected,
     UnexpectedKind,
 )
-from bot.conversation.screens import Screen, language_buttons, parse_callback, render
+from bot.conversation.screens import (
+    Screen,
+    choose_language,
+    parse_callback,
+    privacy_screen,
+    render,
+)
 from bot.conversation.service import StepResult, SurveyService
 from bot.conversation.texts import t
 
@@ -104,15 +109,14 @@ class ResidentHandlers:
         if update.message is None:
             return
         language = self._language(None, _language_code(update))
-        text = self.service.survey.privacy.get(language, "")
-        await self._send(context, update.message.chat_id, Screen(_escape(text)))
+        screen = privacy_screen(self.service.survey, language)
+        await self._send(context, update.message.chat_id, screen)
 
     async def language(self, update: Update, context: Context) -> None:
         """/language: buttons to switch language."""
         if update.message is None:
             return
-        language = self._language(None, _language_code(update))
-        screen = Screen(t("choose_language", language), language_buttons(self.service.survey))
+        screen = choose_language(self.service.survey)
         await self._send(context, update.message.chat_id, screen)
 
     async def unknown_command(self, update: Update, context: Context) -> None:
@@ -299,7 +303,3 @@ def _kind_of(message: Message) -> UnexpectedKind:
     if message.contact:
         return "contact"
     return "other"
-
-
-def _escape(text: str) -> str:
-    return html.escape(text, quote=False)

@@ -36,7 +36,14 @@ from bot.conversation.engine import (
     TextSent,
     WentBack,
 )
-from bot.conversation.screens import Button, Screen, language_buttons, parse_callback, render
+from bot.conversation.screens import (
+    Button,
+    Screen,
+    choose_language,
+    parse_callback,
+    privacy_screen,
+    render,
+)
 from bot.conversation.service import SurveyService
 from bot.conversation.texts import t
 
@@ -144,13 +151,9 @@ class TerminalChat:
         if command == "help":
             self.show(Screen(t("help", language), survey=False))
         elif command == "privacy":
-            self.show(
-                Screen(html.escape(self._service.survey.privacy.get(language, "")), survey=False)
-            )
+            self.show(privacy_screen(self._service.survey, language))
         elif command == "language":
-            self.show(
-                Screen(t("choose_language", language), language_buttons(self._service.survey))
-            )
+            self.show(choose_language(self._service.survey))
         else:
             self.show(Screen(t("unknown_command", language), survey=False))
         return True
