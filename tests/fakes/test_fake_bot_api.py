@@ -158,7 +158,7 @@ async def test_application_long_polling_delivers_and_confirms(server: FakeBotApi
     assert server.pending_updates == 0
     offsets = [c.params.get("offset") for c in server.calls_to("getUpdates")]
     assert any(isinstance(o, int) and o > 10_000 for o in offsets)
-    assert not server._updates  # the cleanup call confirmed everything
+    assert server.updates.queued == 0  # the cleanup call confirmed everything
     assert server.rejections == []
 
 
