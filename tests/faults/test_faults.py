@@ -249,18 +249,32 @@ async def test_a_failed_send_keeps_the_survey_message(
         await server.wait_for(replied(server, user.id), 10)
         first = server.last_bot_message(user.id, with_keyboard=True)
         assert first is not None
+        first_id, first_text, first_buttons = first.message_id, first.text, first.buttons
         server.faults.fail_next("sendMessage", 1, status=500)
         server.send_command(user, "/start")  # shows the intro anew: its send fails
         await wait_for_calls(server, lambda: server.faults.pending == 0, 10)
         await server.wait_idle(timeout=10)
         shown = server.last_bot_message(user.id, with_keyboard=True)
+        # The old one stays: the same message, as it was, still the one with buttons.
+        assert shown is not None, "the resident was left without any survey message"
+        assert (shown.message_id, shown.text, shown.buttons) == (
+            first_id,
+            first_text,
+            first_buttons,
+        )
+        assert [m.message_id for m in server.bot_messages(user.id) if m.has_keyboard] == [first_id]
         server.send_command(user, "/start")  # and once more, now without a fault
         await server.wait_for(
             lambda: server.counts["sendMessage"] >= 3 and server.pending_updates == 0, 10
         )
         await server.wait_idle(timeout=10)
         assert await bot.stop() == 0
-    assert shown is not None, "the resident was left without any survey message"
+    # The step after the failure replaced the old message once: a new one shows the intro, the
+    # old one is gone, and no delete was refused (a second delete of it would be a rejection).
+    now = server.last_bot_message(user.id, with_keyboard=True)
+    assert now is not None and now.message_id != first_id and now.text == first_text
+    assert server.bot_messages(user.id) == [now]
+    assert len(server.calls_to("deleteMessage")) == 1
     assert server.rejections == []
 
 
