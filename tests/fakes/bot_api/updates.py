@@ -55,6 +55,11 @@ class UpdateQueue:
         return len(self._updates)
 
     @property
+    def polling(self) -> bool:
+        """Whether a ``getUpdates`` long poll is open (waiters are notified when one opens)."""
+        return self._poll is not None
+
+    @property
     def pending(self) -> int:
         """Updates queued and never delivered to the bot (plus pending re-deliveries).
 
@@ -103,6 +108,7 @@ class UpdateQueue:
             self._poll.wake.set()
         poll = _Poll()
         self._poll = poll
+        self._notify(ANY)
         deadline = time.monotonic() + timeout
         try:
             while True:
