@@ -366,7 +366,7 @@ async def test_callback_query_rules(server: FakeBotApi, bot: Bot) -> None:
         assert_bad(info.value, QUERY_TOO_OLD)
     server.callback_query_ttl = 0.05
     old = server.press(ALICE, msg.message_id, "b")
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0.1)  # the passing of time under test: the query outlives its ttl
     with pytest.raises(BadRequest) as info:
         await bot.answer_callback_query(old["callback_query"]["id"])
     assert_bad(info.value, QUERY_TOO_OLD)
