@@ -111,6 +111,9 @@ class Run:
         self.sizes = sizes
         self.scratch = scratch
         self.quick = quick
+        #: Share of choices pressed twice at once. --quick taps every one: its short window
+        #: must still check some double taps, whatever the machine's speed.
+        self.double_tap = 1.0 if quick else 0.1
         self.figures: list[Figure] = []
         self.notes: list[str] = []
         self.problems: list[str] = []
@@ -211,7 +214,7 @@ class Run:
             settings: dict[str, str | int | float] = {"per_chat_rate": PER_CHAT_RATE, **extra}
             result = await e2e.latency_run(
                 label, argv, self.scratch, residents=s.latency_residents, settings=settings,
-                warmup=warmup, window=s.window,
+                warmup=warmup, window=s.window, double_tap=self.double_tap,
             )  # fmt: skip
             self.check(result.rejections == 0, f"{label}: Bot API rejected calls")
             self.check(result.timeouts == 0, f"{label}: residents timed out")
@@ -235,7 +238,8 @@ class Run:
             f"{s.latency_residents} residents at once, counted over {s.window:.0f} s after "
             f"{s.warmup:.1f} s (shipped limit: after "
             f"{s.warmup + s.latency_residents / SHIPPED_RATE:.1f} s, when everyone's first "
-            f"press has been answered); 10% of choices double-tapped; baseline = the bot with "
+            f"press has been answered); {self.double_tap:.0%} of choices double-tapped; "
+            f"baseline = the bot with "
             f"SURVEYBOT_CONCURRENCY=1 ({one.steps_per_second:.1f} answers/s; its p99 is cut "
             f"short by the window, its queue never drains); CPU-bound ceiling = 1 s / the "
             f"bot's CPU per answer in that run (answers/s one whole core could serve)"

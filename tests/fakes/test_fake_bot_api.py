@@ -158,19 +158,17 @@ async def test_application_long_polling_delivers_and_confirms(server: FakeBotApi
     assert server.pending_updates == 0
     offsets = [c.params.get("offset") for c in server.calls_to("getUpdates")]
     assert any(isinstance(o, int) and o > 10_000 for o in offsets)
-    assert not server._updates  # the cleanup call confirmed everything
+    assert server.updates.queued == 0  # the cleanup call confirmed everything
     assert server.rejections == []
 
 
 async def test_get_updates_holds_until_an_update_arrives(server: FakeBotApi, bot: Bot) -> None:
-    async def inject_later() -> None:
-        await asyncio.sleep(0.2)
-        server.send_text(ALICE, "late")
-
-    started = time.monotonic()
-    updates, _ = await asyncio.gather(bot.get_updates(timeout=3), inject_later())
-    elapsed = time.monotonic() - started
-    assert 0.15 < elapsed < 1.5
+    poll = asyncio.create_task(bot.get_updates(timeout=30))
+    await server.wait_for(lambda: server.updates.polling, 5)  # the poll is open, queue empty
+    assert not poll.done()
+    server.send_text(ALICE, "late")
+    # Answered on the update's arrival, long before the poll's 30 s timeout.
+    updates = await asyncio.wait_for(poll, 5)
     assert [u.message.text for u in updates if u.message] == ["late"]
 
 
@@ -205,7 +203,7 @@ async def test_allowed_updates_filters_types(server: FakeBotApi, bot: Bot) -> No
 
 async def test_concurrent_poll_gets_conflict_not_rejection(server: FakeBotApi, bot: Bot) -> None:
     first = asyncio.create_task(bot.get_updates(timeout=2))
-    await asyncio.sleep(0.1)
+    await server.wait_for(lambda: server.updates.polling, 5)
     async with httpx.AsyncClient(base_url=server.url) as other_instance:
         second = await other_instance.post(f"/bot{server.token}/getUpdates", data={"timeout": "0"})
     assert second.json() == {"ok": True, "result": []}
@@ -368,7 +366,7 @@ async def test_callback_query_rules(server: FakeBotApi, bot: Bot) -> None:
         assert_bad(info.value, QUERY_TOO_OLD)
     server.callback_query_ttl = 0.05
     old = server.press(ALICE, msg.message_id, "b")
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0.1)  # the passing of time under test: the query outlives its ttl
     with pytest.raises(BadRequest) as info:
         await bot.answer_callback_query(old["callback_query"]["id"])
     assert_bad(info.value, QUERY_TOO_OLD)

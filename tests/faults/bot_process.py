@@ -9,7 +9,9 @@ Must hold:
   and runs in the test's scratch directory, so no `.env` of a developer is read;
 - every wait has a deadline; a child that is still running when the test ends is killed
   (`BotProcess` is an async context manager);
-- a child that dies while we wait for it to get ready fails the test with the tail of its log.
+- a child that dies while we wait for it to get ready fails the test with the tail of its log;
+- waits wake on the event itself, never on a polling tick: readiness is the bot's first long poll
+  reaching the fake (``FakeBotApi.wait_for``), an exit is the child's pidfd becoming readable.
 """
 
 from __future__ import annotations
@@ -46,8 +48,6 @@ raise SystemExit(main(["run"]))
 """
 #: A fixed pseudonym secret for the subprocess bot (at least 32 characters).
 TEST_SECRET = "faults-suite-test-secret-0123456789-abcdefghijklmnop"
-#: The line `bot.adapters.telegram.app.run_until_stopped` logs once polling started.
-READY_LINE = "the bot is running"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 20.0
 
@@ -119,9 +119,6 @@ class BotProcess:
     def log_tail(self, lines: int = 30) -> str:
         return "\n".join(self.log_text().splitlines()[-lines:])
 
-    def _ready_count(self) -> int:
-        return self.log_text().count(READY_LINE)
-
     # ------------------------------------------------------------ lifecycle
     @property
     def running(self) -> bool:
@@ -135,7 +132,7 @@ class BotProcess:
     async def start(self, *, wait_ready: bool = True, timeout: float = START_TIMEOUT) -> None:
         """Start the bot; with `wait_ready`, return once it polls for updates."""
         assert not self.running, "the bot is already running"
-        ready_before = self._ready_count()
+        polls_before = self.server.counts["getUpdates"]
         began = time.monotonic()
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
@@ -148,29 +145,58 @@ class BotProcess:
             )
         self.starts += 1
         if wait_ready:
-            await self._wait_ready(ready_before, timeout)
+            await self._wait_ready(polls_before, timeout)
             self.start_seconds.append(time.monotonic() - began)
 
-    async def _wait_ready(self, ready_before: int, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while self._ready_count() <= ready_before:
-            if not self.running:
-                raise AssertionError(f"the bot exited while starting:\n{self.log_tail()}")
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"the bot did not start within {timeout} s:\n{self.log_tail()}"
-                )
-            await asyncio.sleep(0.05)
+    async def _wait_ready(self, polls_before: int, timeout: float) -> None:
+        """Until the bot's first long poll reaches the fake, or the child exits."""
+        server = self.server
+        polled = asyncio.ensure_future(
+            server.wait_for(lambda: server.counts["getUpdates"] > polls_before, timeout)
+        )
+        exited = asyncio.ensure_future(self._exited())
+        try:
+            await asyncio.wait({polled, exited}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (polled, exited):
+                task.cancel()
+            await asyncio.gather(polled, exited, return_exceptions=True)
+        if not self.running:
+            raise AssertionError(f"the bot exited while starting:\n{self.log_tail()}")
+        if polled.cancelled() or polled.exception() is not None:
+            raise AssertionError(f"the bot did not start within {timeout} s:\n{self.log_tail()}")
+
+    async def _exited(self) -> None:
+        """Return once the child has exited (its pidfd turns readable; Linux 5.3+)."""
+        assert self.proc is not None
+        loop = asyncio.get_running_loop()
+        fd = os.pidfd_open(self.proc.pid)
+        try:
+            gone: asyncio.Future[None] = loop.create_future()
+
+            def wake() -> None:
+                if not gone.done():
+                    gone.set_result(None)
+
+            loop.add_reader(fd, wake)
+            try:
+                if self.proc.poll() is None:
+                    await gone
+            finally:
+                loop.remove_reader(fd)
+        finally:
+            os.close(fd)
 
     async def wait_exit(self, timeout: float = STOP_TIMEOUT) -> int:
         """Wait until the child exits; returns its exit code (negative: killed by a signal)."""
         assert self.proc is not None
-        deadline = time.monotonic() + timeout
-        while (code := self.proc.poll()) is None:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"the bot did not exit within {timeout} s:\n{self.log_tail()}")
-            await asyncio.sleep(0.02)
-        return code
+        try:
+            await asyncio.wait_for(self._exited(), timeout)
+        except TimeoutError:
+            raise AssertionError(
+                f"the bot did not exit within {timeout} s:\n{self.log_tail()}"
+            ) from None
+        return self.proc.wait()
 
     async def stop(self, timeout: float = STOP_TIMEOUT) -> int:
         """SIGTERM, then wait for a clean exit; returns the exit code."""

@@ -12,7 +12,6 @@ the resident, as a person would: the screen did not change, so they ask again wi
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import time
 from datetime import date
@@ -81,7 +80,8 @@ async def test_a_purge_does_not_break_the_next_writes(tmp_path: Path) -> None:
     hourly) while residents' steps are being written; a purge's checkpoint once left the
     connection unable to commit, and then every later write failed."""
     day = date(2026, 11, 27)
-    store = await SQLiteStore.open(tmp_path / "survey.db")
+    path = tmp_path / "survey.db"
+    store = await SQLiteStore.open(path)
     try:
         await store.save_session(b"a" * 32, "s", "{}", day)
         await store.purge_sessions(date(2026, 1, 1))
@@ -89,5 +89,11 @@ async def test_a_purge_does_not_break_the_next_writes(tmp_path: Path) -> None:
         await store.save_session(b"c" * 32, "s", "{}", day)
         assert await store.count_sessions("s") == 3
     finally:
-        with contextlib.suppress(Exception):
-            await store.close()
+        # Not suppressed: a connection left unable to commit also fails its closing checkpoint.
+        await store.close()
+    # The writes were committed, not only visible on the connection that made them.
+    reopened = await SQLiteStore.open(path)
+    try:
+        assert await reopened.count_sessions("s") == 3
+    finally:
+        await reopened.close()

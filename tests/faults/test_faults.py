@@ -65,12 +65,13 @@ async def scenario(
     faults: int,
     residents: int = RESIDENTS,
     seed: int = 1,
-    warmup: float = 0.7,
+    warmup: int | None = None,
     patience: float = 4.0,
     allowed_rejections: tuple[str, ...] = (),
     other_sessions: int = 0,
 ) -> Outcome:
-    """Residents answer; after `warmup` s `inject()` runs; everyone must finish unharmed.
+    """Residents answer; once the bot has answered `warmup` presses (default: one per
+    resident) `inject()` runs; everyone must finish unharmed.
 
     `patience` is how long a resident waits for a reaction before sending /start: long enough
     that only a lost step (not a slow one) makes them ask again."""
@@ -79,7 +80,8 @@ async def scenario(
     async with BotProcess(server, tmp_path, survey_path) as bot:
         task = asyncio.create_task(run_all(takers, timeout=40))
         try:
-            await asyncio.sleep(warmup)
+            presses = residents if warmup is None else warmup
+            await server.wait_for(lambda: len(server.callback_answers) >= presses, 20)
             assert not task.done(), "the residents finished before the fault"
             await inject()
             await task
@@ -114,10 +116,11 @@ def early_calls(server: FakeBotApi, hit: Call, retry_after: float) -> list[Call]
 
 
 async def wait_for_calls(server: FakeBotApi, check: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "the expected calls did not happen"
-        await asyncio.sleep(0.02)
+    """Wait until `check()` holds; re-checked each time the fake answers a call."""
+    try:
+        await server.wait_for(check, timeout)
+    except TimeoutError:
+        raise AssertionError("the expected calls did not happen") from None
 
 
 # ------------------------------------------------------------------ 429 Too Many Requests
@@ -129,7 +132,17 @@ async def test_429_pauses_new_requests_and_a_burst_loses_nothing(
     async def flood() -> None:
         server.faults.rate_limit_next(1, retry_after=1)
         await wait_for_calls(server, lambda: any(c.status == 429 for c in server.calls), 10)
-        await asyncio.sleep(1.2)
+        hit = next(c for c in server.calls if c.status == 429)
+        after_hit = server.calls.index(hit)
+        # The pause is over once a call past its retry_after was answered.
+        await wait_for_calls(
+            server,
+            lambda: any(
+                c.status == 200 and c.method != "getUpdates" and c.time >= hit.time + 1.0
+                for c in server.calls[after_hit:]
+            ),
+            10,
+        )
         limited.extend(c for c in server.calls if c.status == 429)
         server.faults.rate_limit_next(5, retry_after=1)  # then a burst of five
 
@@ -196,7 +209,9 @@ async def test_flood_limiter_keeps_the_pause_of_a_later_429() -> None:
 
 async def test_flood_limiter_holds_a_request_that_waited_for_its_turn() -> None:
     """A send waiting for its chat's turn when a 429 arrives also waits out the pause."""
-    limiter = FloodLimiter(overall_rate=30, per_chat_rate=1, per_chat_burst=3)
+    # Three sends per second in a chat: its turn comes after 1 s, well before the 2 s pause
+    # ends (with a turn later than the pause, the check below could not fail).
+    limiter = FloodLimiter(overall_rate=30, per_chat_rate=3, per_chat_burst=3)
     loop = asyncio.get_running_loop()
     start = loop.time()
     sent: list[tuple[str, float]] = []
@@ -215,12 +230,13 @@ async def test_flood_limiter_holds_a_request_that_waited_for_its_turn() -> None:
     # Chat 1 uses its burst of three; its fourth edit waits about 1 s for its turn.
     for i in range(3):
         await send(f"burst{i}", 1, False)
-    waiting = asyncio.create_task(send("waiting", 1, False))
-    await asyncio.sleep(0.1)
-    await asyncio.wait_for(asyncio.gather(send("refused", 2, True), waiting), 10)
+    # gather starts them in order: "waiting" runs until it waits for chat 1's turn, and only
+    # then "refused" gets the 429 (a deterministic order, no sleep).
+    await asyncio.wait_for(asyncio.gather(send("waiting", 1, False), send("refused", 2, True)), 10)
     when = dict(sent)
     assert refused_at, sent
     assert when["waiting"] >= refused_at[0] + 2.0 - 0.02, (refused_at, sent)
+    assert when["refused"] >= refused_at[0] + 2.0 - 0.02, (refused_at, sent)  # its retry
 
 
 # ------------------------------------------------------------------ 5xx
@@ -249,18 +265,32 @@ async def test_a_failed_send_keeps_the_survey_message(
         await server.wait_for(replied(server, user.id), 10)
         first = server.last_bot_message(user.id, with_keyboard=True)
         assert first is not None
+        first_id, first_text, first_buttons = first.message_id, first.text, first.buttons
         server.faults.fail_next("sendMessage", 1, status=500)
         server.send_command(user, "/start")  # shows the intro anew: its send fails
         await wait_for_calls(server, lambda: server.faults.pending == 0, 10)
         await server.wait_idle(timeout=10)
         shown = server.last_bot_message(user.id, with_keyboard=True)
+        # The old one stays: the same message, as it was, still the one with buttons.
+        assert shown is not None, "the resident was left without any survey message"
+        assert (shown.message_id, shown.text, shown.buttons) == (
+            first_id,
+            first_text,
+            first_buttons,
+        )
+        assert [m.message_id for m in server.bot_messages(user.id) if m.has_keyboard] == [first_id]
         server.send_command(user, "/start")  # and once more, now without a fault
         await server.wait_for(
             lambda: server.counts["sendMessage"] >= 3 and server.pending_updates == 0, 10
         )
         await server.wait_idle(timeout=10)
         assert await bot.stop() == 0
-    assert shown is not None, "the resident was left without any survey message"
+    # The step after the failure replaced the old message once: a new one shows the intro, the
+    # old one is gone, and no delete was refused (a second delete of it would be a rejection).
+    now = server.last_bot_message(user.id, with_keyboard=True)
+    assert now is not None and now.message_id != first_id and now.text == first_text
+    assert server.bot_messages(user.id) == [now]
+    assert len(server.calls_to("deleteMessage")) == 1
     assert server.rejections == []
 
 

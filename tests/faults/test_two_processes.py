@@ -31,7 +31,8 @@ async def test_a_second_bot_on_the_same_database_refuses_and_the_first_keeps_wor
     async with BotProcess(server, tmp_path, survey_path) as first:
         residents = asyncio.create_task(run_all(takers, timeout=40))
         try:
-            await asyncio.sleep(0.5)  # the residents are answering
+            # The residents are in the middle of the survey: each press answered so far counts.
+            await server.wait_for(lambda: len(server.callback_answers) >= len(takers), 20)
             polls_before = len(server.calls_to("getUpdates"))
             second = await asyncio.to_thread(run_cli_once, ["run"], first.env(), tmp_path)
             assert not residents.done(), "the residents finished before the second bot started"
