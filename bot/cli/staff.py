@@ -142,7 +142,7 @@ def _stats(args: argparse.Namespace) -> int:
     width = shutil.get_terminal_size().columns
 
     def blocks() -> Iterator[str]:
-        yield headline_plain(head)
+        yield headline_plain(head, width)
         for table in tables:
             yield ""
             yield table_plain(table, width=width)

@@ -15,11 +15,10 @@ column per choice (numbered, with a legend), five choices at a time.
 from __future__ import annotations
 
 import html
-import re
-from collections.abc import Sequence
 from typing import Any
 
 from bot.stats.tables import AtLeast, Headline, PublishedCount, Suppressed, Table
+from bot.stats.wrapping import longest_word, wrap_words
 
 TELEGRAM_LIMIT = 4096
 PHONE_WIDTH = 40  # monospace characters a phone shows in a chat
@@ -101,38 +100,6 @@ def split_title(language: str, by_title: str) -> str:
     return _w("split", language, by=by_title.strip())
 
 
-def wrap_words(text: str, width: int) -> list[str]:
-    """`text` in lines of at most `width` characters, broken only between words (at a space,
-    or after a "/" or "-" that joins words); a single word longer than `width` stays whole."""
-    pieces = re.findall(r"[^\s/-]*[/-]+|\S+", text)
-    lines: list[str] = []
-    line = ""
-    for piece, space in _with_spaces(text, pieces):
-        joined = f"{line}{' ' if space and line else ''}{piece}"
-        if line and len(joined.rstrip()) > width:
-            lines.append(line.rstrip())
-            line = piece
-        else:
-            line = joined
-    if line or not lines:
-        lines.append(line.rstrip())
-    return lines
-
-
-def _with_spaces(text: str, pieces: list[str]) -> list[tuple[str, bool]]:
-    """Each piece, and whether a space came before it."""
-    found, at = [], 0
-    for piece in pieces:
-        start = text.index(piece, at)
-        found.append((piece, start > at))
-        at = start + len(piece)
-    return found
-
-
-def _longest_word(texts: Sequence[str]) -> int:
-    return max((len(w) for t in texts for w in wrap_words(t, 1)), default=0)
-
-
 def _percent_text(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f}%"
 
@@ -155,8 +122,9 @@ def _count(count: PublishedCount, language: str) -> str:
 # --- the headline ---------------------------------------------------------------------------
 
 
-def headline_plain(headline: Headline) -> str:
-    """The headline as plain lines: responses, waiting, in progress, dates, the rules."""
+def headline_plain(headline: Headline, width: int | None = None) -> str:
+    """The headline as plain lines: responses, waiting, in progress, dates, the rules (each
+    wrapped at word boundaries to `width`, if given)."""
     lang = headline.language
     lines = [
         headline.title,
@@ -170,6 +138,8 @@ def headline_plain(headline: Headline) -> str:
         lines.append(f"{_w('dates', lang)}: {_w('none_yet', lang)}")
     lines.append(_w("batch", lang, k=headline.min_group_size))
     lines.append(headline.caveat)
+    if width is not None:
+        lines = [part for line in lines for part in wrap_words(line, width)]
     return "\n".join(lines)
 
 
@@ -221,7 +191,7 @@ def _overall_lines(table: Table, width: int) -> list[str]:
     number = max([5, *(len(c) for c in counts)])
     room = width - (number + 1) - 5 - (_BAR + 1)
     longest = max((len(label) for label in table.row_labels), default=0)
-    label_width = max(min(longest, room), min(longest, _MIN_LABEL), _longest_word(table.row_labels))
+    label_width = max(min(longest, room), min(longest, _MIN_LABEL), longest_word(table.row_labels))
     lines = []
     for r, label in enumerate(table.row_labels):
         share = table.row_percent(r)
@@ -243,13 +213,13 @@ def _split_lines(table: Table, width: int) -> list[str]:
     sizes = [_count(n, lang) for n in [*table.column_totals, table.total]]
     n_width = max(3, *(len(s) for s in sizes))
     longest = max(len(g) for g in groups)
-    group_width = max(min(longest, max(_MIN_LABEL, width // 3)), _longest_word(groups))
+    group_width = max(min(longest, max(_MIN_LABEL, width // 3)), longest_word(groups))
     if not table.row_ids:  # a number question: how many answered in each group
         return _rows(groups, group_width, [f"{s:>{n_width}}" for s in sizes])
     cells = [[_cell(table, r, g) for r in range(len(table.row_ids))] for g in range(len(groups))]
     room = width - group_width - 1 - n_width
     narrowest = max(
-        _MIN_CELL, _longest_word(table.row_labels), *(len(c) for row in cells for c in row)
+        _MIN_CELL, longest_word(table.row_labels), *(len(c) for row in cells for c in row)
     )
     # Widen the columns (up to _WIDE) while they all still fit: fewer lines of column heads.
     cell_width = max(narrowest, min(_WIDE, room // len(table.row_ids) - 1))
@@ -409,6 +379,9 @@ __all__ = [
     "headline_html",
     "headline_json",
     "headline_plain",
+    "hidden_note",
+    "hidden_word",
+    "split_title",
     "table_html",
     "table_json",
     "table_plain",

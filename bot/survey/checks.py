@@ -237,6 +237,15 @@ def _question_issues(index: int, question: Question, langs: tuple[str, ...] | No
                 at_key=True,
             )
         )
+    if isinstance(question, ScaleQuestion) and (question.steps or 0) > len(question.choices):
+        issues.append(
+            Issue(
+                (*loc, "steps"),
+                f"steps is {question.steps} but the question has only "
+                f"{len(question.choices)} choices",
+                "give how many of the choices, from the first, are steps of the scale",
+            )
+        )
     if isinstance(question, MultiQuestion):
         if question.max is not None and question.max > len(active):
             issues.append(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 #: Languages the bot's own buttons and messages exist in (see `bot.conversation.texts`).
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("sv", "en")
@@ -92,20 +92,13 @@ class ScaleQuestion(_ChoiceQuestion):
     #: How many choices, from the first, are the steps of the scale; the rest ("don't know")
     #: are answers outside it. None: every choice is a step. Charts draw the steps as a
     #: diverging bar and the rest beside it.
+    #: At most the number of choices (`bot.survey.checks`).
     steps: int | None = Field(default=None, ge=2)
-
-    @model_validator(mode="after")
-    def _steps_within_choices(self) -> ScaleQuestion:
-        if self.steps is not None and self.steps > len(self.choices):
-            raise ValueError(
-                f"steps is {self.steps} but the question has only {len(self.choices)} choices"
-            )
-        return self
 
     @property
     def step_count(self) -> int:
         """How many of the choices, from the first, are steps of the scale."""
-        return len(self.choices) if self.steps is None else self.steps
+        return len(self.choices) if self.steps is None else min(self.steps, len(self.choices))
 
 
 class MultiQuestion(_ChoiceQuestion):
