@@ -4,7 +4,8 @@ steps to the left; the answers outside the scale (`steps` in the survey file) st
 beside it.
 
 What must hold: a bar is drawn only from published shares, so a group with any step hidden has
-no bar, only the word "hidden" (likewise its answers outside the scale); shares are of everyone
+no bar beyond it: segments are drawn from the middle outwards up to the first hidden share,
+which reads "hidden" (likewise the answers outside the scale); shares are of everyone
 in the group who answered, "don't know" included.
 """
 
@@ -69,20 +70,7 @@ def diverging_chart(table: Table, steps: int) -> Figure:
     for g in range(len(names)):
         values = [bar_value(table, r, g) for r in range(len(table.row_ids))]
         shares = [share for _, share in values]
-        if any(s is None for s in shares[:steps]):
-            axes.text(
-                0,
-                g,
-                hidden_word(lang),
-                ha="center",
-                va="center",
-                fontsize=10,
-                color=GREY,
-                bbox={"facecolor": "white", "edgecolor": "none", "pad": 2},
-            )
-        else:
-            known = [s or 0.0 for s in shares[:steps]]
-            reach = max(reach, _diverging_bar(axes, g, known, colours))
+        reach = max(reach, _diverging_bar(axes, g, shares[:steps], colours, lang))
         if side is not None:
             _outside_bar(side, g, shares[steps:], lang)
     limit = max(50.0, min(100.0, reach + 8))
@@ -107,7 +95,7 @@ def diverging_chart(table: Table, steps: int) -> Figure:
     # The steps in the first column of the legend, the answers outside the scale in the second.
     rows = max(steps, len(outside)) if outside else (steps + 1) // 2
     blank = Patch(visible=False)
-    handles = [Patch(facecolor=colours[r]) for r in range(steps)]
+    handles = [Patch(facecolor=colours[r], edgecolor="#cccccc") for r in range(steps)]
     handles += [blank] * (rows - steps) if outside else []
     handles += [Patch(facecolor=_OUTSIDE[i % len(_OUTSIDE)]) for i in range(len(outside))]
     texts = [*legend[:steps], *([""] * (rows - steps) if outside else []), *legend[steps:]]
@@ -135,37 +123,78 @@ def _step_colours(steps: int) -> list[Colour]:
     return [palette(0.9 - 0.8 * i / (steps - 1)) for i in range(steps)]
 
 
-def _diverging_bar(axes: Axes, row: int, shares: list[float], colours: list[Colour]) -> float:
+def _diverging_bar(
+    axes: Axes, row: int, shares: list[float | None], colours: list[Colour], language: str
+) -> float:
     """Steps left of zero (the first half), right of it (the second), a middle step across
-    it; each labelled with its share where it fits. Returns how far the bar reaches."""
+    it; each labelled with its share where it fits. A segment is drawn only where its place is
+    known: from the middle outwards, up to the first hidden share, which is marked "hidden"
+    (a hidden middle step hides the whole bar). Returns how far the bar reaches."""
     steps = len(shares)
     half = steps // 2
-    left = -sum(shares[:half]) - (shares[half] / 2 if steps % 2 else 0.0)
-    start = left
-    for share, colour in zip(shares, colours, strict=True):
-        axes.barh(row, share, left=start, height=0.62, color=colour, edgecolor="white")
-        if share >= 7:
-            dark = sum(colour[:3]) / 3 < 0.55
-            axes.text(
-                start + share / 2,
-                row,
-                f"{share:.0f}",
-                ha="center",
-                va="center",
-                fontsize=9,
-                color="white" if dark else INK,
-            )
-        start += share
-    return max(-left, start)
+    middle = shares[half] if steps % 2 else 0.0
+    inner = (shares[half - 1], shares[steps - half]) if half else (None, None)
+    if middle is None or (not middle and inner == (None, None)):  # nothing can be placed
+        _hidden(axes, 0, row, "center", language)
+        return 0.0
+    if steps % 2:
+        _segment(axes, row, -middle / 2, middle, colours[half])
+    reach = middle / 2
+    left = [(shares[i], colours[i]) for i in reversed(range(half))]
+    right = [(shares[i], colours[i]) for i in range(steps - half, steps)]
+    for side, direction in ((left, -1), (right, 1)):
+        edge = middle / 2
+        for share, colour in side:
+            if share is None:
+                _hidden(
+                    axes,
+                    direction * (edge + 1),
+                    row,
+                    "left" if direction > 0 else "right",
+                    language,
+                )
+                break
+            _segment(axes, row, edge if direction > 0 else -edge - share, share, colour)
+            edge += share
+        reach = max(reach, edge)
+    return reach
+
+
+def _segment(axes: Axes, row: int, start: float, share: float, colour: Colour) -> None:
+    axes.barh(row, share, left=start, height=0.62, color=colour, edgecolor="white")
+    if share >= 7:
+        dark = sum(colour[:3]) / 3 < 0.55
+        axes.text(
+            start + share / 2,
+            row,
+            f"{share:.0f}",
+            ha="center",
+            va="center",
+            fontsize=9,
+            color="white" if dark else INK,
+        )
+
+
+def _hidden(axes: Axes, x: float, row: int, align: str, language: str) -> None:
+    axes.text(
+        x,
+        row,
+        hidden_word(language),
+        ha=align,
+        va="center",
+        fontsize=10,
+        color=GREY,
+        bbox={"facecolor": "white", "edgecolor": "none", "pad": 2},
+    )
 
 
 def _outside_bar(axes: Axes, row: int, shares: list[float | None], language: str) -> None:
-    """The answers outside the scale, stacked from 0, or "hidden" if any is."""
-    if any(s is None for s in shares):
-        axes.text(2, row, hidden_word(language), va="center", fontsize=10, color=GREY)
-        return
+    """The answers outside the scale, stacked from 0 up to the first hidden one."""
     start = 0.0
-    for i, share in enumerate(s or 0.0 for s in shares):
+    for i, share in enumerate(shares):
+        if share is None:
+            axes.text(start + 2, row, hidden_word(language), va="center", fontsize=10, color=GREY)
+            return
         colour = _OUTSIDE[i % len(_OUTSIDE)]
         axes.barh(row, share, left=start, height=0.62, color=colour, edgecolor="white")
         if share >= 9:

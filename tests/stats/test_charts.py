@@ -146,7 +146,8 @@ def test_without_steps_every_choice_of_a_scale_is_a_step() -> None:
     figure = chart_figure(stats.overall_table(SURVEY, SNAPSHOT, "feel", "sv"))
     assert len(figure.axes) == 1  # no panel for answers outside the scale
     (bar_axes,) = figure.axes
-    safe, unsure, unsafe = [p for p in bar_axes.patches if isinstance(p, Rectangle)]
+    bars = [p for p in bar_axes.patches if isinstance(p, Rectangle)]
+    safe, unsure, unsafe = sorted(bars, key=lambda p: p.get_x())
     # An odd number of steps: the middle one straddles zero.
     assert safe.get_x() + safe.get_width() == pytest.approx(unsure.get_x())
     assert unsure.get_x() == pytest.approx(-unsure.get_width() / 2)
@@ -197,3 +198,15 @@ def test_every_kind_renders_to_a_png_in_both_languages() -> None:
             table = stats.split_table(survey, snapshot, question, by, language)
         png = chart_png(table, survey)
         assert png.startswith(PNG) and _size(png)[0] == 1080
+
+
+def test_a_scale_bar_stops_at_a_hidden_share_and_says_so() -> None:
+    """Segments are placed from the middle outwards; one hidden share leaves what lies
+    beyond it undrawn (its place is unknown) and reads "hidden"."""
+    table = stats.overall_table(SURVEY, SNAPSHOT, "feel", "en")
+    hidden = replace(table, row_totals=(*table.row_totals[:2], Suppressed(5)))
+    figure = chart_figure(hidden)
+    bars = [p for p in figure.axes[0].patches if isinstance(p, Rectangle)]
+    assert len(bars) == 2  # "safe" and the middle step; not "unsafe"
+    texts = [t.get_text() for t in figure.findobj(Text)]
+    assert texts.count("hidden") == 1 and "18" not in texts  # unsafe: 9 of 51, 18%
