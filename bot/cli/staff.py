@@ -34,7 +34,7 @@ from bot.conversation.service import SurveyService
 from bot.privacy.pseudonyms import Pseudonyms
 from bot.staff.service import Export, StaffService
 from bot.stats.export import CSV_ENCODING
-from bot.stats.tables import Table, available_tables
+from bot.stats.tables import Headline, StatsError, Table, available_tables
 from bot.stats.text import headline_json, headline_plain, table_json, table_plain
 from bot.survey.model import Survey
 from storage import open_store
@@ -117,7 +117,7 @@ def _check_tables(survey: Survey, question: str | None, by: str | None) -> None:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    async def run() -> tuple[Any, list[Table]]:
+    async def run() -> tuple[Headline, list[Table]]:
         staff = await _open_staff(args)
         try:
             _check_tables(staff.survey, args.question, args.by)
@@ -131,6 +131,8 @@ def _stats(args: argparse.Namespace) -> int:
                         tables.append(await staff.table(question_id, by, args.lang))
             else:
                 tables = await staff.all_tables(args.lang)
+        except StatsError as err:
+            raise CliError(str(err)) from err
         finally:
             await staff.close()
         return head, tables
