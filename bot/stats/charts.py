@@ -1,189 +1,215 @@
 """Charts of published tallies as PNG images, for the staff's phones.
 
-What must hold: a chart shows only what a `bot.stats.tables.Table` publishes (a suppressed count is
-an
-empty hatched bar or cell labelled "<k", never a number, and bars are drawn only for published
-percentages); it uses matplotlib's Agg backend through `Figure` directly (no pyplot: no global
-state, safe in threads); its words and labels are in the table's language; it is readable on a
-phone: 1080 px wide, large type, long labels wrapped.
+What must hold: a chart shows only what a `bot.stats.tables.Table` publishes: a hidden count is
+drawn as a hatched stub or cell with the word "hidden" in the table's language (the footer says
+what that means, true whether the count was small or hidden to protect another), never a
+number, and a bar is drawn only from published percentages; a group's label never shows a size
+that is not published. It uses matplotlib's Agg backend through `Figure` directly (no pyplot:
+no global state, safe in threads); its words and labels are in the table's language; it is
+readable on a phone: 1080 px wide, large type, labels wrapped between words, never inside one.
 
-An overall tally is a horizontal bar per choice (share of those who answered). A split is a
-grid like the chat text: one line per group, one column per choice (numbered, with a legend),
-each cell the share of its group, shaded by size.
+Which chart:
+- a scale question (very safe .. very unsafe): a bar per group (or one, overall) diverging from
+  the middle of the scale, the favourable steps to the left, as Swedish safety-survey reports
+  draw them; the answers outside the scale (`steps` in the survey file) in a panel beside it.
+  A group with any step hidden has no bar, only the word "hidden";
+- a choice question overall: horizontal bars sorted by share, hidden ones last;
+- a choice question split by a group: a grid of shares, choices and groups named in full (the
+  longer list down the side), shaded by share.
 """
 
 from __future__ import annotations
 
 import io
-import textwrap
 
-import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 
+from bot.stats.chart_parts import (
+    BLUE,
+    GREY,
+    HATCH,
+    INK,
+    bar_groups,
+    bar_value,
+    chart_notes,
+    chart_title,
+    chart_word,
+    draw_foot,
+    draw_head,
+    line_count,
+    new_figure,
+    size_label,
+    wrap,
+)
+from bot.stats.scale_chart import diverging_chart
 from bot.stats.tables import PublishedCount, Suppressed, Table
-
-_WIDTH_IN, _DPI = 7.2, 150  # 1080 px
-_BLUE, _GREY, _INK = "#1f5f8b", "#9a9a9a", "#222222"
-_BLUE_RGB = (0x1F / 255, 0x5F / 255, 0x8B / 255)
-_HATCH = "#c4c4c4"
-_WORDS = {
-    "axis": {"sv": "Andel av dem som svarade (%)", "en": "Share of those who answered (%)"},
-    "answered": {"sv": "Svar", "en": "Answered"},
-    "by": {"sv": "per", "en": "by"},
-    "all": {"sv": "Alla", "en": "All"},
-    "hidden": {"sv": "<{k} = dolt (färre än {k})", "en": "<{k} = hidden (fewer than {k})"},
-    "cells": {"sv": "Andel av gruppen (%)", "en": "Share of the group (%)"},
-    "multi": {
-        "sv": "Flera val möjliga: andelarna kan bli över 100 %.",
-        "en": "Several choices allowed: shares may add up to over 100%.",
-    },
-}
+from bot.stats.text import hidden_word
+from bot.stats.wrapping import wrap_words
+from bot.survey.model import Survey
+from bot.survey.questions import ScaleQuestion, SingleQuestion
 
 
-def _w(key: str, language: str, **values: object) -> str:
-    words = _WORDS[key]
-    return words.get(language, words["en"]).format(**values)
-
-
-def chart_png(table: Table) -> bytes:
-    """The table as a PNG image (see the module docstring)."""
-    figure = chart_figure(table)
+def chart_png(table: Table, survey: Survey | None = None) -> bytes:
+    """The table as a PNG image (see the module docstring and `chart_figure`)."""
+    figure = chart_figure(table, survey)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
 
 
-def chart_figure(table: Table) -> Figure:
-    """The chart as a matplotlib `Figure` (for tests; `chart_png` renders it)."""
+def chart_figure(table: Table, survey: Survey | None = None) -> Figure:
+    """The chart as a matplotlib `Figure`. The survey, if given, says which choices of a scale
+    are its steps, and that a breakdown question's choices (age bands) keep their order;
+    without it, every choice of a scale is a step and choices are sorted by share."""
+    question = survey.question(table.question_id) if survey is not None else None
+    if table.kind == "scale" and table.row_ids:
+        steps = question.step_count if isinstance(question, ScaleQuestion) else None
+        return diverging_chart(table, steps or len(table.row_ids))
+    ordered = isinstance(question, SingleQuestion | ScaleQuestion) and question.breakdown
     if table.is_split and table.row_ids:
-        return _grid(table)
-    return _bars(table)
+        return _grid(table, ordered)
+    return _bars(table, ordered)
 
 
-def _figure(height_in: float) -> Figure:
-    figure = Figure(figsize=(_WIDTH_IN, height_in), dpi=_DPI)
-    FigureCanvasAgg(figure)
-    return figure
+def _order(table: Table, ordered: bool) -> list[int]:
+    """The choices largest share first (hidden ones last), or as listed when `ordered`."""
+    if ordered:
+        return list(range(len(table.row_ids)))
+    return sorted(
+        range(len(table.row_ids)),
+        key=lambda r: (table.row_percent(r) is None, -(table.row_percent(r) or 0.0), r),
+    )
 
 
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+# --- a choice question overall: sorted bars -------------------------------------------------
 
 
-def _title(table: Table) -> str:
-    title = textwrap.fill(table.title, 48)
-    if table.by_title:
-        title += "\n" + textwrap.fill(f"{_w('by', table.language)} {table.by_title}", 56)
-    return title
-
-
-def _hidden_note(table: Table) -> str:
-    return _w("hidden", table.language, k=table.min_group_size)
-
-
-def _bars(table: Table) -> Figure:
-    """Overall: a bar per choice, its share of those who answered."""
+def _bars(table: Table, ordered: bool) -> Figure:
+    """Overall: a bar per choice, its share of those who answered, largest first."""
     lang = table.language
-    title = _title(table)
-    labels = [textwrap.fill(label, 22) for label in table.row_labels]
-    lines = sum(label.count("\n") + 1 for label in labels) or 1
-    top, middle, bottom = 0.45 + 0.3 * (title.count("\n") + 1), 0.1 + 0.36 * lines, 1.15
+    title = chart_title(table)
+    order = _order(table, ordered)
+    labels = [wrap(table.row_labels[r], 24) for r in order]
+    lines = sum(line_count(label) for label in labels) or 1
+    notes = chart_notes(table, [f"{chart_word('answered', lang)}: {_count(table.total, lang)}"])
+    top = 0.4 + 0.24 * line_count(title)
+    middle = 0.1 + 0.3 * lines + 0.12 * len(labels)
+    bottom = 0.7 + 0.17 * sum(len(wrap_words(n, 95)) for n in notes)
     height = top + middle + bottom
-    figure = _figure(height)
-    axes = figure.add_axes((0.36, bottom / height, 0.6, middle / height))
-    for r in range(len(table.row_ids)):
-        _bar(axes, r, table.row_totals[r], table.row_percent(r))
-    axes.set_yticks(range(len(labels)), labels, fontsize=11)
+    figure = new_figure(height)
+    axes = figure.add_axes((0.34, bottom / height, 0.6, middle / height))
+    for y, r in enumerate(order):
+        _bar(axes, y, table.row_totals[r], table.row_percent(r), lang)
+    axes.set_yticks(range(len(labels)), labels, fontsize=10)
     axes.set_ylim(max(len(labels), 1) - 0.5, -0.5)
     axes.set_xlim(0, 118)
     axes.set_xticks([0, 25, 50, 75, 100])
-    axes.tick_params(axis="x", labelsize=10)
-    axes.set_xlabel(_w("axis", lang), fontsize=11)
+    axes.tick_params(axis="x", labelsize=9)
+    axes.tick_params(axis="y", length=0)
+    axes.set_xlabel(chart_word("axis", lang), fontsize=10)
     axes.spines[["top", "right"]].set_visible(False)
     if not table.row_ids:  # a number question: only how many answered
-        axes.set_yticks([])
-        axes.set_xticks([])
-        axes.set_xlabel("")
-    figure.text(0.03, 1 - 0.25 / height, title, fontsize=14, weight="bold", va="top", color=_INK)
-    footer = f"{_w('answered', lang)}: {table.total}   ·   {_hidden_note(table)}"
-    if table.kind == "multi":
-        footer += f"\n{_w('multi', lang)}"
-    figure.text(0.03, 0.1 / height, footer, fontsize=10, color=_GREY)
+        axes.set_axis_off()
+    draw_head(figure, height, title)
+    draw_foot(figure, height, notes)
     return figure
 
 
-def _bar(axes: Axes, row: int, count: PublishedCount, share: float | None) -> None:
-    """One choice: a filled bar with "37% (110)", a hatched stub with "<5", or "(12)" alone
-    when the count is shown but its base is not."""
+def _count(count: PublishedCount, language: str) -> str:
+    return hidden_word(language) if isinstance(count, Suppressed) else str(count)
+
+
+def _bar(axes: Axes, row: int, count: PublishedCount, share: float | None, lang: str) -> None:
+    """One choice: a filled bar with "37% (110)", a hatched stub with "hidden", or the count
+    alone when its base is hidden."""
     if isinstance(count, Suppressed):
-        axes.barh(row, 6, height=0.7, color="none", edgecolor=_GREY, hatch="///", linewidth=0.8)
-        axes.text(7.5, row, str(count), va="center", fontsize=11, color=_GREY)
+        axes.barh(row, 5, height=0.62, color="none", edgecolor=HATCH, hatch="///", linewidth=0.8)
+        axes.text(6.5, row, hidden_word(lang), va="center", fontsize=10, color=GREY)
     elif share is None:
-        axes.text(1, row, f"({count})", va="center", fontsize=11, color=_INK)
+        axes.text(1, row, str(count), va="center", fontsize=10, color=INK)
     else:
-        axes.barh(row, share, height=0.7, color=_BLUE)
-        axes.text(share + 1.5, row, f"{share:.0f}% ({count})", va="center", fontsize=11)
+        axes.barh(row, share, height=0.62, color=BLUE)
+        axes.text(share + 1.5, row, f"{share:.0f}% ({count})", va="center", fontsize=10)
 
 
-def _grid(table: Table) -> Figure:
-    """Split: a line per group (and "all"), a column per choice, cells shaded by share."""
-    assert table.column_labels is not None
+# --- a choice question split: a labelled grid -----------------------------------------------
+
+
+def _grid(table: Table, ordered: bool) -> Figure:
+    """Shares of each choice in each group; the longer list of names down the side."""
     lang = table.language
-    groups = [*table.column_labels, _w("all", lang)]
-    sizes = [*table.column_totals, table.total]
-    rows, columns = len(groups), len(table.row_ids)
-    title = _title(table)
-    legend = [_short(f"{r + 1} = {label}", 64) for r, label in enumerate(table.row_labels)]
-    top = 0.55 + 0.3 * (title.count("\n") + 1)
-    middle, below = 0.42 * rows, 0.3 + 0.2 * len(legend) + 0.45
-    height = top + middle + below
-    figure = _figure(height)
-    axes = figure.add_axes((0.34, below / height, 0.63, middle / height))
-    shade = np.ones((rows, columns, 3))
-    hidden: list[Rectangle] = []
-    for g in range(rows):
-        for r in range(columns):
-            count, share = _grid_value(table, g, r)
-            if isinstance(count, Suppressed):
-                hidden.append(Rectangle((r - 0.5, g - 0.5), 1, 1))
-                text, colour = str(count), "#555555"
-            elif share is None:
-                shade[g, r] = 0.93
-                text, colour = f"({count})", _INK
-            else:
-                strength = 0.08 + 0.8 * share / 100
-                shade[g, r] = 1 - (1 - np.array(_BLUE_RGB)) * strength
-                text, colour = f"{share:.0f}%", "white" if share > 55 else _INK
-            axes.text(r, g, text, ha="center", va="center", fontsize=10, color=colour)
-    extent = (-0.5, columns - 0.5, rows - 0.5, -0.5)
-    axes.imshow(shade, aspect="auto", interpolation="nearest", extent=extent)
-    axes.add_collection(
-        PatchCollection(hidden, facecolor="none", edgecolor=_HATCH, hatch="///", linewidth=0.5)
-    )
-    axes.hlines(np.arange(rows - 1) + 0.5, -0.5, columns - 0.5, color="white", linewidth=2)
-    axes.vlines(np.arange(columns - 1) + 0.5, -0.5, rows - 0.5, color="white", linewidth=2)
-    axes.set_xticks(range(columns), [str(r + 1) for r in range(columns)], fontsize=11)
+    names, sizes = bar_groups(table)
+    groups = [(name, size_label(size, lang)) for name, size in zip(names, sizes, strict=True)]
+    order = _order(table, ordered)
+    choices = [(table.row_labels[r], "") for r in order]
+    groups_down = len(groups) > len(choices)
+    down, across = (groups, choices) if groups_down else (choices, groups)
+    width = max(6, min(16, 60 // max(1, len(across))))
+    heads = [_named(name, size, width) for name, size in across]
+    sides = [_named(name, size, 22) for name, size in down]
+    title = chart_title(table)
+    notes = chart_notes(table, [chart_word("group_axis", lang)])
+    top = 0.4 + 0.24 * line_count(title) + 0.17 * max(line_count(h) for h in heads)
+    middle = sum(max(0.42, 0.19 * line_count(s)) for s in sides)
+    bottom = 0.3 + 0.17 * sum(len(wrap_words(n, 95)) for n in notes)
+    height = top + middle + bottom
+    figure = new_figure(height)
+    axes = figure.add_axes((0.3, bottom / height, 0.67, middle / height))
+    size = 8 if len(across) > 6 else 9
+    for d in range(len(down)):
+        for a in range(len(across)):
+            row, group = (order[a], d) if groups_down else (order[d], a)
+            _grid_cell(axes, (a, d), *bar_value(table, row, group), lang, size)
+    axes.set_xlim(-0.5, len(across) - 0.5)
+    axes.set_ylim(len(down) - 0.5, -0.5)
+    axes.set_xticks(range(len(across)), heads, fontsize=size)
     axes.xaxis.tick_top()
-    names = [f"{_short(g, 22)} ({n})" for g, n in zip(groups, sizes, strict=True)]
-    axes.set_yticks(range(rows), names, fontsize=10)
+    axes.set_yticks(range(len(down)), sides, fontsize=9)
+    labels = axes.get_yticklabels() if groups_down else axes.get_xticklabels()
+    labels[-1].set_fontweight("bold")  # "all"
     axes.tick_params(length=0)
     for spine in axes.spines.values():
         spine.set_visible(False)
-    figure.text(0.03, 1 - 0.25 / height, title, fontsize=14, weight="bold", va="top", color=_INK)
-    figure.text(0.03, (below - 0.3) / height, "\n".join(legend), fontsize=10, va="top", color=_INK)
-    footer = f"{_w('cells', lang)}   ·   {_hidden_note(table)}"
-    if table.kind == "multi":
-        footer += f"\n{_w('multi', lang)}"
-    figure.text(0.03, 0.1 / height, footer, fontsize=9, color=_GREY)
+    draw_head(figure, height, title)
+    draw_foot(figure, height, notes)
     return figure
 
 
-def _grid_value(table: Table, group: int, row: int) -> tuple[PublishedCount, float | None]:
-    assert table.column_ids is not None
-    if group == len(table.column_ids):  # the "all" line
-        return table.row_totals[row], table.row_percent(row)
-    return table.cells[row][group], table.percent(row, group)
+def _named(name: str, size: str, width: int) -> str:
+    """A wrapped name, and under it the group's size if any ("n = 34", "n hidden")."""
+    return wrap(name, width) + (f"\n{size}" if size else "")
+
+
+def _grid_cell(
+    axes: Axes,
+    at: tuple[int, int],
+    count: PublishedCount,
+    share: float | None,
+    lang: str,
+    size: int,
+) -> None:
+    """A share shaded by size; "hidden" hatched; a count alone (no shade) when the group's
+    size is hidden."""
+    x, y = at
+    left = x - 0.47
+    if isinstance(count, Suppressed):
+        axes.barh(
+            y,
+            0.94,
+            height=0.94,
+            left=left,
+            color="none",
+            edgecolor=HATCH,
+            hatch="///",
+            linewidth=0.5,
+        )
+        text, colour = hidden_word(lang), "#555555"
+    elif share is None:
+        axes.barh(y, 0.94, height=0.94, left=left, color="#f0f0f0")
+        text, colour = str(count), INK
+    else:
+        strength = 0.1 + 0.8 * share / 100
+        axes.barh(y, 0.94, height=0.94, left=left, color=BLUE, alpha=strength)
+        text, colour = f"{share:.0f}%", "white" if share > 70 else INK
+    axes.text(x, y, text, ha="center", va="center", fontsize=size, color=colour)

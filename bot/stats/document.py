@@ -26,6 +26,7 @@ from bot.stats.intervals import Interval
 from bot.stats.lagesbild import Figure, IndicatorResult
 from bot.stats.report import QuestionSection, Report
 from bot.stats.tables import PublishedCount, Table
+from bot.survey.model import Survey
 
 #: The report's words per language, from templates/report_words.yaml.
 WORDS: dict[str, dict[str, str]] = YAML(typ="safe").load(
@@ -79,7 +80,8 @@ def _context(report: Report, language: str) -> dict[str, Any]:
     responses = count(h.responses, language)
     name = report.survey.title.get(language) or report.survey.title[report.survey.default_language]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        charts = list(pool.map(_chart_svg, [s.overall for s in report.questions]))
+        tables = [s.overall for s in report.questions]
+        charts = list(pool.map(_chart_svg, tables, [report.survey] * len(tables)))
     k = report.survey.min_group_size
     words = {**w, "split_note": w["split_note"].format(k=k)}
     return {
@@ -99,10 +101,10 @@ def _context(report: Report, language: str) -> dict[str, Any]:
     }
 
 
-def _chart_svg(table: Table) -> bytes:
+def _chart_svg(table: Table, survey: Survey) -> bytes:
     """The table's chart as SVG: vector graphics keep the PDF small and sharp in print."""
     buffer = io.BytesIO()
-    chart_figure(table).savefig(buffer, format="svg")
+    chart_figure(table, survey).savefig(buffer, format="svg")
     return buffer.getvalue()
 
 

@@ -15,17 +15,19 @@ column per choice (numbered, with a legend), five choices at a time.
 from __future__ import annotations
 
 import html
-import textwrap
 from typing import Any
 
 from bot.stats.tables import AtLeast, Headline, PublishedCount, Suppressed, Table
+from bot.stats.wrapping import longest_word, wrap_words
 
 TELEGRAM_LIMIT = 4096
+PHONE_WIDTH = 40  # monospace characters a phone shows in a chat
+TERMINAL_WIDTH = 80  # the default for plain text when no width is given
 _BAR = 10
-_LABEL = 18  # label column of an overall tally
-_GROUP = 12  # group column of a split
-_PER_GRID = 5  # choices per grid of a split
 _TITLE = 300  # a question text longer than this is cut in the chat (survey texts may be long)
+_MIN_LABEL = 12  # a label column is never narrower, whatever the width
+_MIN_CELL = 4  # "100%"
+_WIDE = 14  # a split's columns are at most this wide, unless a word is longer
 
 _WORDS = {
     "responses": {"sv": "Svar", "en": "Responses"},
@@ -34,24 +36,32 @@ _WORDS = {
     "dates": {"sv": "Datum", "en": "Dates"},
     "none_yet": {"sv": "inga publicerade svar än", "en": "no published responses yet"},
     "batch": {
-        "sv": "Siffrorna uppdateras i omgångar om minst {k} svar; "
-        "grupper under {k} visas som <{k}.",
-        "en": "Numbers update in batches of at least {k} responses; groups under {k} show as <{k}.",
+        "sv": "Siffrorna uppdateras i omgångar om minst {k} svar (<{k} = färre än {k}).",
+        "en": "Numbers update in batches of at least {k} responses (<{k} = fewer than {k}).",
     },
-    "total": {"sv": "Antal svarande", "en": "Total answered"},
+    "total": {"sv": "Antal svarande", "en": "Number who answered"},
     "all": {"sv": "Alla", "en": "All"},
-    "by": {"sv": "per", "en": "by"},
+    "split": {
+        "sv": "Svaren uppdelade efter frågan ”{by}”",
+        "en": "Answers split by the question “{by}”",
+    },
+    "hidden_cell": {"sv": "dolt", "en": "hidden"},
     "hidden": {
-        "sv": "<{k} = dolt: färre än {k}, eller dolt för att skydda ett sådant tal.",
-        "en": "<{k} = hidden: fewer than {k}, or hidden to protect such a number.",
+        "sv": "dolt: färre än {k} svar, eller dolt så att ett litet tal inte kan räknas fram.",
+        "en": "hidden: fewer than {k} answers, or hidden so that a small number cannot be "
+        "worked out.",
     },
     "multi": {
         "sv": "Flera val möjliga: andelarna kan bli över 100 %.",
         "en": "Several choices allowed: shares may add up to over 100%.",
     },
     "shares": {
-        "sv": "% = andel av gruppen; n = antal som svarade; (tal) = antal, andelen dold.",
-        "en": "% = share of the group; n = number who answered; (number) = count, share hidden.",
+        "sv": "% = andel av gruppen; n = antal som svarade i gruppen.",
+        "en": "% = share of the group; n = number in the group who answered.",
+    },
+    "counts": {
+        "sv": "En grupp vars n är dolt visar antal, inte andelar.",
+        "en": "A group whose n is hidden shows counts, not shares.",
     },
     "all_note": {
         "sv": "Alla = alla som svarade, även de som hoppade över frågan om gruppen.",
@@ -71,8 +81,23 @@ def _w(key: str, language: str, **values: object) -> str:
 
 
 def count_text(count: PublishedCount | AtLeast) -> str:
-    """A published count as shown: a number, "<k" or "n+"."""
+    """A headline count as shown: a number, "<k" or "n+"."""
     return str(count)
+
+
+def hidden_word(language: str) -> str:
+    """What a hidden count reads as in a table ("dolt", "hidden"); `hidden_note` explains it."""
+    return _w("hidden_cell", language)
+
+
+def hidden_note(language: str, k: int) -> str:
+    """The legend of a hidden count: true whether it was small or hidden to protect another."""
+    return _w("hidden", language, k=k)
+
+
+def split_title(language: str, by_title: str) -> str:
+    """The sentence under a split's title that names the breakdown question."""
+    return _w("split", language, by=by_title.strip())
 
 
 def _percent_text(value: float | None) -> str:
@@ -90,15 +115,16 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _fit(text: str, width: int) -> str:
-    return _cut(text, width).ljust(width)
+def _count(count: PublishedCount, language: str) -> str:
+    return hidden_word(language) if isinstance(count, Suppressed) else str(count)
 
 
 # --- the headline ---------------------------------------------------------------------------
 
 
-def headline_plain(headline: Headline) -> str:
-    """The headline as plain lines: responses, waiting, in progress, dates, the rules."""
+def headline_plain(headline: Headline, width: int | None = None) -> str:
+    """The headline as plain lines: responses, waiting, in progress, dates, the rules (each
+    wrapped at word boundaries to `width`, if given)."""
     lang = headline.language
     lines = [
         headline.title,
@@ -112,6 +138,8 @@ def headline_plain(headline: Headline) -> str:
         lines.append(f"{_w('dates', lang)}: {_w('none_yet', lang)}")
     lines.append(_w("batch", lang, k=headline.min_group_size))
     lines.append(headline.caveat)
+    if width is not None:
+        lines = [part for line in lines for part in wrap_words(line, width)]
     return "\n".join(lines)
 
 
@@ -129,20 +157,20 @@ def _esc(text: str) -> str:
 # --- tables ---------------------------------------------------------------------------------
 
 
-def _parts(table: Table) -> tuple[str, list[str], list[str]]:
-    """Title, monospace lines, notes."""
+def _parts(table: Table, width: int) -> tuple[list[str], list[str], list[str]]:
+    """Title lines, monospace lines, notes."""
     lang = table.language
-    if table.is_split:
-        title = f"{table.title} — {_w('by', lang)} {table.by_title}"
-        lines = _split_lines(table)
-    else:
-        title = table.title
-        lines = _overall_lines(table)
+    title = [table.title]
+    if table.is_split and table.by_title:
+        title.append(split_title(lang, table.by_title))
+    lines = _split_lines(table, width) if table.is_split else _overall_lines(table, width)
     notes = []
     if _any_hidden(table):
-        notes.append(_w("hidden", lang, k=table.min_group_size))
+        notes.append(hidden_note(lang, table.min_group_size))
     if table.is_split and table.row_ids:
         notes.append(_w("shares", lang))
+        if any(isinstance(n, Suppressed) for n in [*table.column_totals, table.total]):
+            notes.append(_w("counts", lang))
         notes.append(_w("all_note", lang))
     if table.kind == "multi":
         notes.append(_w("multi", lang))
@@ -155,65 +183,117 @@ def _any_hidden(table: Table) -> bool:
     return any(isinstance(c, Suppressed) for c in counts)
 
 
-def _overall_lines(table: Table) -> list[str]:
-    """One line per choice; a long label wraps, its numbers on its last line."""
-    width = min(_LABEL, max((len(label) for label in table.row_labels), default=0))
+def _overall_lines(table: Table, width: int) -> list[str]:
+    """One line per choice (label, count, share, bar); a long label wraps at word boundaries,
+    its numbers on its last line."""
+    lang = table.language
+    counts = [_count(c, lang) for c in table.row_totals]
+    number = max([5, *(len(c) for c in counts)])
+    room = width - (number + 1) - 5 - (_BAR + 1)
+    longest = max((len(label) for label in table.row_labels), default=0)
+    label_width = max(min(longest, room), min(longest, _MIN_LABEL), longest_word(table.row_labels))
     lines = []
     for r, label in enumerate(table.row_labels):
         share = table.row_percent(r)
-        count = count_text(table.row_totals[r])
-        *above, last = textwrap.wrap(label, width, break_long_words=True) or [""]
+        *above, last = wrap_words(label, label_width)
         lines += above
-        lines.append(f"{last:<{width}} {count:>5} {_percent_text(share):>4} {_bar(share)}")
-    lines.append(f"{_w('total', table.language)}: {count_text(table.total)}")
+        lines.append(
+            f"{last:<{label_width}} {counts[r]:>{number}} {_percent_text(share):>4} {_bar(share)}"
+        )
+    lines.append(f"{_w('total', lang)}: {_count(table.total, lang)}")
     return lines
 
 
-def _split_lines(table: Table) -> list[str]:
+def _split_lines(table: Table, width: int) -> list[str]:
+    """One line per group (and "all"), one column per choice headed by its label (wrapped at
+    word boundaries), as many columns side by side as `width` allows."""
     assert table.column_labels is not None
     lang = table.language
     groups = [*table.column_labels, _w("all", lang)]
-    sizes = [*table.column_totals, table.total]
-    width = min(_GROUP, max(len(g) for g in groups))
+    sizes = [_count(n, lang) for n in [*table.column_totals, table.total]]
+    n_width = max(3, *(len(s) for s in sizes))
+    longest = max(len(g) for g in groups)
+    group_width = max(min(longest, max(_MIN_LABEL, width // 3)), longest_word(groups))
     if not table.row_ids:  # a number question: how many answered in each group
-        return [f"{_fit(g, width)} {count_text(n):>5}" for g, n in zip(groups, sizes, strict=True)]
+        return _rows(groups, group_width, [f"{s:>{n_width}}" for s in sizes])
+    cells = [[_cell(table, r, g) for r in range(len(table.row_ids))] for g in range(len(groups))]
+    room = width - group_width - 1 - n_width
+    narrowest = max(
+        _MIN_CELL, longest_word(table.row_labels), *(len(c) for row in cells for c in row)
+    )
+    # Widen the columns (up to _WIDE) while they all still fit: fewer lines of column heads.
+    cell_width = max(narrowest, min(_WIDE, room // len(table.row_ids) - 1))
+    heads = [wrap_words(label, cell_width) for label in table.row_labels]
+    per_block = max(1, room // (cell_width + 1))
     lines: list[str] = []
-    for start in range(0, len(table.row_ids), _PER_GRID):
-        rows = range(start, min(start + _PER_GRID, len(table.row_ids)))
+    for start in range(0, len(table.row_ids), per_block):
+        block = range(start, min(start + per_block, len(table.row_ids)))
         if lines:
             lines.append("")
-        lines.append(" " * width + f" {'n':>5}" + "".join(f" {r + 1:>4}" for r in rows))
-        for g, group in enumerate(groups):
-            cells = "".join(f" {_cell(table, r, g):>4}" for r in rows)
-            lines.append(f"{_fit(group, width)} {count_text(sizes[g]):>5}{cells}")
-    lines.append("")
-    lines += [f"{r + 1} = {label}" for r, label in enumerate(table.row_labels)]
+        depth = max(len(heads[r]) for r in block)
+        for h in range(depth):
+            words = [_head_line(heads[r], h, depth) for r in block]
+            n_head = "n" if h == depth - 1 else ""
+            lines.append(
+                (
+                    " " * group_width
+                    + f" {n_head:>{n_width}}"
+                    + "".join(f" {w:>{cell_width}}" for w in words)
+                ).rstrip()
+            )
+        numbers = [
+            f"{sizes[g]:>{n_width}}" + "".join(f" {cells[g][r]:>{cell_width}}" for r in block)
+            for g in range(len(groups))
+        ]
+        lines += _rows(groups, group_width, numbers)
+    return lines
+
+
+def _head_line(lines: list[str], index: int, depth: int) -> str:
+    """Line `index` of a column head, the head aligned to the bottom."""
+    at = index - (depth - len(lines))
+    return lines[at] if at >= 0 else ""
+
+
+def _rows(labels: list[str], width: int, numbers: list[str]) -> list[str]:
+    """Label and numbers per line; a long label wraps, the numbers on its first line."""
+    lines = []
+    for label, values in zip(labels, numbers, strict=True):
+        first, *rest = wrap_words(label, width)
+        lines.append(f"{first:<{width}} {values}")
+        lines += rest
     return lines
 
 
 def _cell(table: Table, row: int, group: int) -> str:
-    """A split's cell: the share of the group, "<k", or "(count)" when the share is hidden."""
+    """A split's cell: the share of the group; "hidden"; or the count when the group's size is
+    hidden (the row's n says so)."""
     assert table.column_ids is not None
     if group == len(table.column_ids):  # the "all" line
         count, share = table.row_totals[row], table.row_percent(row)
     else:
         count, share = table.cells[row][group], table.percent(row, group)
     if isinstance(count, Suppressed):
-        return str(count)
-    return f"({count})" if share is None else f"{share:.0f}%"
+        return hidden_word(table.language)
+    return str(count) if share is None else f"{share:.0f}%"
 
 
-def table_plain(table: Table) -> str:
-    """A table as plain lines: the title, the numbers, the notes."""
-    title, lines, notes = _parts(table)
-    return "\n".join([title, *lines, *notes])
+def table_plain(table: Table, width: int = TERMINAL_WIDTH) -> str:
+    """A table as plain lines, at most `width` characters where the words allow: the title,
+    the numbers, the notes (title and notes wrapped at word boundaries)."""
+    title, lines, notes = _parts(table, width)
+    wrapped = [line for text in [*title] for line in wrap_words(text, width)]
+    legend = [line for text in notes for line in wrap_words(text, width)]
+    return "\n".join([*wrapped, *lines, *legend])
 
 
-def table_html(table: Table) -> str:
-    """A table for the chat: the title in bold, the numbers in a monospace block, the notes in
-    italics; at most 4096 characters (a table too long is cut, saying so)."""
-    title, lines, notes = _parts(table)
-    head = f"<b>{_esc(_cut(title, _TITLE))}</b>\n"
+def table_html(table: Table, width: int = PHONE_WIDTH) -> str:
+    """A table for the chat: the title in bold, the numbers in a monospace block `width`
+    characters wide, the notes in italics; at most 4096 characters (a table too long is cut,
+    saying so)."""
+    title, lines, notes = _parts(table, width)
+    head = f"<b>{_esc(_cut(title[0], _TITLE))}</b>\n"
+    head += "".join(f"{_esc(_cut(t, _TITLE))}\n" for t in title[1:])
     tail = "".join(f"\n<i>{_esc(note)}</i>" for note in notes)
 
     def text(body: list[str]) -> str:
@@ -299,6 +379,9 @@ __all__ = [
     "headline_html",
     "headline_json",
     "headline_plain",
+    "hidden_note",
+    "hidden_word",
+    "split_title",
     "table_html",
     "table_json",
     "table_plain",

@@ -21,16 +21,15 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
-from babel import Locale, UnknownLocaleError
-
+from bot.survey.issues import Issue, Loc, format_moment
+from bot.survey.languages import (
+    is_language,
+    text_issues,
+    unsupported_language,
+)
 from bot.survey.questions import (
-    DEFAULT_ZONE,
-    MAX_LABEL_LENGTH,
-    MAX_TEXT_LENGTH,
-    SUPPORTED_LANGUAGES,
     MultiQuestion,
     NumberQuestion,
     Question,
@@ -39,59 +38,8 @@ from bot.survey.questions import (
     Text,
 )
 
-#: Names used in messages to the admin (other languages are named from CLDR, in English).
-LANGUAGE_NAMES: dict[str, str] = {"sv": "Swedish", "en": "English"}
-
-
-def is_language(code: str) -> bool:
-    """Whether `code` names a language CLDR knows (sv, ar, fa_AF, bs, pl, ...): any such
-    language can be added to a survey without code (docs/translation.md)."""
-    try:
-        Locale.parse(code.replace("-", "_"))
-    except (UnknownLocaleError, ValueError, TypeError):
-        return False
-    return True
-
-
-Loc = tuple[str | int, ...]
-
 #: The smallest group whose count may be published that the docs allow (the model accepts 2..).
 SAFE_MIN_GROUP_SIZE = 5
-
-
-def format_path(loc: Loc) -> str:
-    """`('questions', 4, 'choices', 2, 'label', 'en')` -> `questions[4].choices[2].label.en`.
-
-    Indexes are 0-based, as Python and pydantic count them.
-    """
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else part)
-    return path
-
-
-def format_moment(moment: datetime, *, end: bool = False) -> str:
-    """`2026-12-31 18:00` in Europe/Stockholm; with `end`, midnight reads `2026-12-31 24:00`."""
-    local = moment.astimezone(DEFAULT_ZONE)
-    if end and local.time() == time.min:
-        return f"{local - timedelta(days=1):%Y-%m-%d} 24:00"
-    return f"{local:%Y-%m-%d %H:%M}"
-
-
-@dataclass(frozen=True)
-class Issue:
-    """A mistake that needs more than one field to see, located by its path in the survey.
-
-    `at_key`: the mistake is the key itself (point at `key:`), not its value.
-    """
-
-    loc: Loc
-    message: str
-    fix: str
-    at_key: bool = False
-
-    def __str__(self) -> str:
-        return f"{format_path(self.loc)}: {self.message} - {self.fix}"
 
 
 def survey_warnings(*, min_group_size: int) -> list[Issue]:
@@ -131,11 +79,11 @@ def survey_issues(
     langs = tuple(dict.fromkeys(languages)) if languages is not None else None
     for index, lang in enumerate(languages or ()):
         if not is_language(lang):
-            issues.append(_unsupported_language(index, lang))
+            issues.append(unsupported_language(index, lang))
         elif languages is not None and languages.index(lang) < index:
             issues.append(Issue(("languages", index), f"'{lang}' is listed twice", "list it once"))
     for name, text in texts.items():
-        issues += _text_issues((name,), text, langs)
+        issues += text_issues((name,), text, langs)
     if opens is not None and closes is not None and opens >= closes:
         issues.append(
             Issue(
@@ -170,94 +118,12 @@ def survey_issues(
     return issues
 
 
-def _language_name(lang: str) -> str:
-    if lang in LANGUAGE_NAMES:
-        return LANGUAGE_NAMES[lang]
-    try:
-        return Locale.parse(lang.replace("-", "_")).get_display_name("en") or f"'{lang}'"
-    except (UnknownLocaleError, ValueError):
-        return f"'{lang}'"
-
-
-def _unsupported_language(index: int, lang: str) -> Issue:
-    supported = ", ".join(SUPPORTED_LANGUAGES)
-    close = difflib.get_close_matches(lang, SUPPORTED_LANGUAGES, n=1)
-    hint = f"did you mean '{close[0]}'? " if close else ""
-    return Issue(
-        ("languages", index),
-        f"unknown language code '{lang}'",
-        f"{hint}write an ISO 639 code such as {supported}, fa_AF (Dari), bs or pl",
-    )
-
-
-def _text_issues(loc: Loc, text: Text, languages: tuple[str, ...] | None) -> list[Issue]:
-    """Missing, empty, extra and over-long translations of one text.
-
-    Only known languages are required (an unknown code is reported once, in `languages`); a
-    text in any listed language is allowed. A key that is a misspelling of a listed language
-    (`eng:` for `en`) is one issue at that key, "did you mean 'en'?", not also a missing
-    translation.
-    """
-    if languages is None:
-        return []
-    what = str(loc[-1])
-    limit = MAX_LABEL_LENGTH if what == "label" else MAX_TEXT_LENGTH
-    issues: list[Issue] = []
-    misspelt: dict[str, str] = {}
-    for lang in text:
-        if lang in languages:
-            continue
-        unwritten = [listed for listed in languages if listed not in text]
-        close = difflib.get_close_matches(lang, unwritten or list(languages), n=1, cutoff=0.5)
-        if close:
-            misspelt[close[0]] = lang
-            fix = f"did you mean '{close[0]}'? write '{close[0]}:'"
-            if close[0] in text:
-                fix = f"did you mean '{close[0]}'? it is written already: remove '{lang}:'"
-        elif is_language(lang):
-            fix = f"remove it, or add '{lang}' to languages"
-        else:
-            fix = f"remove it: '{lang}' is not a language code (e.g. sv, en, ar, pl)"
-        issues.append(
-            Issue(
-                (*loc, lang),
-                f"{what} in '{lang}', which is not listed in languages",
-                fix,
-                at_key=True,
-            )
-        )
-    for lang in (lang for lang in languages if is_language(lang)):
-        name = _language_name(lang)
-        value = text.get(lang)
-        if value is None:
-            if lang not in misspelt:
-                issues.append(
-                    Issue((*loc, lang), f"missing {name} {what}", f"add '{lang}: ...' under {what}")
-                )
-        elif not value.strip():
-            issues.append(Issue((*loc, lang), f"empty {name} {what}", f"write the {name} {what}"))
-        elif len(value.strip()) > limit:
-            why = (
-                "long button labels wrap badly on phones and Telegram cuts them"
-                if what == "label"
-                else "Telegram allows 4096 characters per message, including what the bot adds"
-            )
-            issues.append(
-                Issue(
-                    (*loc, lang),
-                    f"{name} {what} is {len(value.strip())} characters, over the limit of {limit}",
-                    f"shorten it; {why}",
-                )
-            )
-    return issues
-
-
 def _question_issues(index: int, question: Question, langs: tuple[str, ...] | None) -> list[Issue]:
     """Translations, choice ids and the kind's own limits of one question."""
     loc: Loc = ("questions", index)
-    issues = _text_issues((*loc, "text"), question.text, langs)
+    issues = text_issues((*loc, "text"), question.text, langs)
     if question.help is not None:
-        issues += _text_issues((*loc, "help"), question.help, langs)
+        issues += text_issues((*loc, "help"), question.help, langs)
     if isinstance(question, NumberQuestion) and question.min > question.max:
         field = "min" if "min" in question.model_fields_set else "max"
         issues.append(
@@ -282,7 +148,7 @@ def _question_issues(index: int, question: Question, langs: tuple[str, ...] | No
                 )
             )
         seen.setdefault(choice.id, number)
-        issues += _text_issues((*choice_loc, "label"), choice.label, langs)
+        issues += text_issues((*choice_loc, "label"), choice.label, langs)
     active = question.active_choices
     if not question.retired and len(active) < 2:
         issues.append(
@@ -291,6 +157,15 @@ def _question_issues(index: int, question: Question, langs: tuple[str, ...] | No
                 f"only {len(active)} choice(s) are still offered (not retired)",
                 "offer at least two choices, or retire the question",
                 at_key=True,
+            )
+        )
+    if isinstance(question, ScaleQuestion) and (question.steps or 0) > len(question.choices):
+        issues.append(
+            Issue(
+                (*loc, "steps"),
+                f"steps is {question.steps} but the question has only "
+                f"{len(question.choices)} choices",
+                "give how many of the choices, from the first, are steps of the scale",
             )
         )
     if isinstance(question, MultiQuestion):

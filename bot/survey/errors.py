@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic_core import ErrorDetails
 
-from bot.survey.checks import Issue, Loc
+from bot.survey.issues import Issue, Loc
 from bot.survey.model import Survey
 from bot.survey.questions import ID_PATTERN, QUESTION_KINDS, SUPPORTED_LANGUAGES, Choice
 

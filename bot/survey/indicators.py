@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from bot.survey.checks import Issue, Loc
+from bot.survey.issues import Issue, Loc
 from bot.survey.questions import ChoiceQuestion, FrozenModel, Id, Question, Text
 
 

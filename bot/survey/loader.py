@@ -40,10 +40,11 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, StreamMark, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bot.survey.checks import Issue, Loc, format_path, survey_issues, survey_warnings
+from bot.survey.checks import survey_issues, survey_warnings
 from bot.survey.errors import describe as _describe
 from bot.survey.errors import explain
 from bot.survey.indicators import Indicator, indicator_issues
+from bot.survey.issues import Issue, Loc, format_path
 from bot.survey.model import Survey, as_zoned
 from bot.survey.problems import Problem, SurveyError
 from bot.survey.questions import SURVEY_TEXT_FIELDS, Question, Text

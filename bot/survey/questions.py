@@ -90,6 +90,16 @@ class ScaleQuestion(_ChoiceQuestion):
 
     kind: Literal["scale"]
     breakdown: bool = False
+    #: How many choices, from the first, are the steps of the scale; the rest ("don't know")
+    #: are answers outside it. None: every choice is a step. Charts draw the steps as a
+    #: diverging bar and the rest beside it.
+    #: At most the number of choices (`bot.survey.checks`).
+    steps: int | None = Field(default=None, ge=2)
+
+    @property
+    def step_count(self) -> int:
+        """How many of the choices, from the first, are steps of the scale."""
+        return len(self.choices) if self.steps is None else min(self.steps, len(self.choices))
 
 
 class MultiQuestion(_ChoiceQuestion):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.survey.checks import Issue
+from bot.survey.issues import Issue
 from bot.survey.questions import FrozenModel, Id, Text
 
 #: The source of a resident who came without a declared code.

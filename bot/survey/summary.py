@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.survey.checks import SAFE_MIN_GROUP_SIZE, format_moment
+from bot.survey.checks import SAFE_MIN_GROUP_SIZE
+from bot.survey.issues import format_moment
 from bot.survey.model import Survey, survey_version
 from bot.survey.questions import QUESTION_KINDS
 

@@ -14,9 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.stats import tables as stats
 from bot.stats.counters import tally_cells
-from bot.stats.export import FREE_TEXT_COLUMNS, TALLY_COLUMNS, free_texts_csv, tallies_csv
+from bot.stats.export import CSV_ENCODING, FREE_TEXT_COLUMNS, free_texts_csv, tallies_csv
 from storage import MemoryStore, Response, SQLiteStore, Store
 from storage.base import Cell, StoredAnswer
 from tests.stats import answers, make_survey, snapshot_of
@@ -27,48 +26,94 @@ SNAPSHOT = snapshot_of(SURVEY, RESIDENTS)
 
 
 def _rows(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
+    return list(csv.DictReader(io.StringIO(text), delimiter=";"))
 
 
-def test_the_tallies_csv_holds_every_table_as_published() -> None:
+def test_the_tallies_csv_holds_every_table_as_published_one_line_per_choice() -> None:
     text = tallies_csv(SURVEY, SNAPSHOT, "en")
     rows = _rows(text)
-    assert tuple(rows[0].keys()) == TALLY_COLUMNS
-    tables = {(r["question_id"], r["by_question_id"] or None) for r in rows}
-    assert tables == {t for t in stats.available_tables(SURVEY) if t[0] != "visits"}
-    assert {r["survey_id"] for r in rows} == {SURVEY.id}
-    assert {r["survey_version"] for r in rows} == {SURVEY.version}
+    header = list(rows[0])
+    assert header[:4] == ["question_id", "Question", "choice_id", "Answer"]
+    assert header[4:7] == [
+        "All: count",
+        "All: share %",
+        "All: hidden (1 = fewer than 5 answers, or hidden so that a small number cannot be "
+        "worked out)",
+    ]
+    # Three columns for each group of each breakdown question, in survey order.
+    groups = [h.removesuffix(": count") for h in header if h.endswith(": count")]
+    assert groups == [
+        "All",
+        "north en (area)",
+        "south en (area)",
+        "east en (area)",
+        "young en (age)",
+        "old en (age)",
+    ]
+    # A line per choice of every tallied question and one for how many answered it.
+    assert [(r["question_id"], r["choice_id"]) for r in rows] == [
+        (q, c)
+        for q, cs in (
+            ("area", ("north", "south", "east")),
+            ("age", ("young", "old")),
+            ("feel", ("safe", "unsure", "unsafe")),
+            ("places", ("park", "street", "station")),
+        )
+        for c in (*cs, "*")
+    ]
+    feel = {r["choice_id"]: r for r in rows if r["question_id"] == "feel"}
     south = {
-        r["choice_id"]: (r["count"], r["percent"])
-        for r in rows
-        if (r["question_id"], r["by_question_id"], r["by_choice_id"]) == ("feel", "area", "south")
+        c: tuple(r[f"south en (area): {k}"] for k in ("count", "share %", "hidden"))
+        for c, r in feel.items()
     }
     assert south == {
-        "safe": ("8", "44.4"),
-        "unsure": ("<5", ""),
-        "unsafe": ("<5", ""),
-        "*": ("18", ""),
+        "safe": ("8", "44,4", "0"),
+        "unsure": ("", "", "1"),
+        "unsafe": ("", "", "1"),
+        "*": ("18", "", "0"),
     }
-    overall = [r for r in rows if r["question_id"] == "feel" and not r["by_question_id"]]
-    assert [(r["choice"], r["count"]) for r in overall] == [
+    assert [(r["Answer"], r["All: count"]) for r in feel.values()] == [
         ("safe en", "24"),
         ("unsure en", "18"),
         ("unsafe en", "9"),
-        ("Answered (number who answered)", "51"),
+        ("Number who answered", "51"),
     ]
+    # A breakdown question is not split by itself: its own group columns are empty.
+    area = [r for r in rows if r["question_id"] == "area"]
+    assert {r["north en (area): count"] for r in area} == {""}
     assert "note" not in {r["question_id"] for r in rows}  # free text is never tallied
 
 
-def test_no_small_count_is_exported() -> None:
+def test_the_tallies_csv_is_for_excel_with_swedish_settings() -> None:
+    text = tallies_csv(SURVEY, SNAPSHOT, "sv")
+    lines = text.split("\r\n")
+    assert lines[0].startswith("fråga_id;Fråga;svar_id;Svar;Alla: antal;Alla: andel %;Alla: dold")
+    widths = {len(row) for row in csv.reader(io.StringIO(text), delimiter=";")}
+    assert len(widths) == 1  # every line has every column
+    assert "44,4" in text and "44.4" not in text  # decimal comma
+    assert CSV_ENCODING == "utf-8-sig"
+
+
+def test_no_small_or_hidden_count_is_exported_as_a_number() -> None:
     residents = [answers(area="north")] * 6 + [answers(area="east", feel="unsafe")] * 2
     snapshot = snapshot_of(SURVEY, residents)
-    for row in _rows(tallies_csv(SURVEY, snapshot, "sv")):
-        assert row["count"] == "<5" or not 0 < int(row["count"]) < 5, row
+    rows = _rows(tallies_csv(SURVEY, snapshot, "sv"))
+    flagged = 0
+    for row in rows:
+        for name, value in row.items():
+            if name.endswith(": antal") and value:
+                assert not 0 < int(value) < 5, (name, row)
+            if ": dold" in name and value == "1":
+                flagged += 1
+                base = name.split(": dold")[0]
+                assert row[f"{base}: antal"] == row[f"{base}: andel %"] == ""
+    assert flagged > 0
+    assert "<" not in tallies_csv(SURVEY, snapshot, "sv")
 
 
 def test_free_texts_are_only_question_and_text_sorted_and_defused() -> None:
     texts = [("note", "zebra crossing is dark"), ("note", "=HYPERLINK(1)"), ("note", "a, b")]
-    rows = list(csv.reader(io.StringIO(free_texts_csv(texts))))
+    rows = list(csv.reader(io.StringIO(free_texts_csv(texts)), delimiter=";"))
     assert rows[0] == list(FREE_TEXT_COLUMNS)
     assert all(len(row) == 2 for row in rows)
     assert rows[1:] == [

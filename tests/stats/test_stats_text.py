@@ -7,6 +7,9 @@ import json
 import re
 from dataclasses import replace
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from bot.stats import tables as stats
 from bot.stats.text import (
     as_json,
@@ -17,6 +20,7 @@ from bot.stats.text import (
     table_json,
     table_plain,
 )
+from bot.stats.wrapping import wrap_words
 from tests.stats import answers, make_survey, snapshot_of
 
 SURVEY = make_survey(k=5)
@@ -49,21 +53,24 @@ def test_an_overall_tally_has_counts_shares_and_bars_in_swedish() -> None:
     ]
 
 
-def test_a_split_is_a_grid_of_shares_with_hidden_cells_as_less_than_k() -> None:
+def test_a_split_is_a_grid_of_shares_with_hidden_cells_named_hidden() -> None:
     table = stats.split_table(SURVEY, SNAPSHOT, "feel", "area", "en")
-    lines = table_plain(table).splitlines()
-    assert lines[0] == "How safe do you feel? — by Where do you live?"
-    assert lines[1:6] == [
-        "             n    1    2    3",
-        "north en    22  73%  27%   0%",
-        "south en    18  44%   <5   <5",  # three feel unsafe: hidden, and "unsure" with them
-        "east en     11   0%   <5   <5",
-        "All         51  47%  35%  18%",
+    lines = table_plain(table, width=60).splitlines()
+    assert lines[:2] == [
+        "How safe do you feel?",
+        "Answers split by the question “Where do you live?”",
     ]
-    assert lines[7:10] == ["1 = safe en", "2 = unsure en", "3 = unsafe en"]
-    assert "<5 = hidden: fewer than 5, or hidden to protect such a number." in lines
+    assert lines[2:7] == [
+        "           n        safe en      unsure en      unsafe en",
+        "north en  22            73%            27%             0%",
+        "south en  18            44%         hidden         hidden",  # 3 feel unsafe: hidden
+        "east en   11             0%         hidden         hidden",
+        "All       51            47%            35%            18%",
+    ]
+    assert "hidden: fewer than 5 answers, or hidden so that a small" in lines
+    assert "<5" not in "\n".join(lines)
     # Neither the 3 nor anything that gives it away (7 unsure in the south) is printed.
-    assert not re.search(r"\b[37]\b", "\n".join(lines[2:6]))
+    assert not re.search(r"\b[37]\b", "\n".join(lines[3:7]))
 
 
 def test_labels_that_do_not_fit_wrap() -> None:
@@ -71,7 +78,7 @@ def test_labels_that_do_not_fit_wrap() -> None:
         stats.overall_table(SURVEY, SNAPSHOT, "feel", "en"),
         row_labels=("Goes out only in daylight, feels unsafe", "unsure", "unsafe"),
     )
-    assert table_plain(table).splitlines()[1:5] == [
+    assert table_plain(table, width=40).splitlines()[1:5] == [
         "Goes out only in",
         "daylight, feels",
         "unsafe                24  47% █████░░░░░",
@@ -114,7 +121,12 @@ def test_a_split_of_a_number_question_lists_group_sizes() -> None:
     table = stats.split_table(SURVEY, snapshot_of(SURVEY, residents), "visits", "area", "en")
     lines = table_plain(table).splitlines()
     # Two in the south: hidden, and the north too, or 8 - 6 would give them away.
-    assert lines[1:5] == ["north en    <5", "south en    <5", "east en      0", "All          8"]
+    assert lines[2:6] == [
+        "north en hidden",
+        "south en hidden",
+        "east en       0",
+        "All           8",
+    ]
 
 
 def test_the_headline_in_both_languages() -> None:
@@ -144,3 +156,63 @@ def test_json_is_serialisable_and_keeps_suppression() -> None:
     assert data["group_labels"]["east"] == "east en"
     head = json.loads(json.dumps(headline_json(stats.headline(SURVEY, SNAPSHOT, 0, "en"))))
     assert head["responses"] == 51 and head["waiting"] == "<5"
+
+
+# --- issue 11 items 13 and 15: honest labels, whole words, the terminal's width --------------
+
+
+@given(st.lists(st.text(alphabet="abcåäö/-", min_size=1, max_size=15), min_size=1, max_size=12))
+def test_wrapping_never_breaks_inside_a_word(words: list[str]) -> None:
+    text = " ".join(words)
+    for width in (1, 8, 20):
+        lines = wrap_words(text, width)
+        # The lines are the text in order; each break is at a space or after a "/" or "-".
+        at = 0
+        for n, line in enumerate(lines):
+            assert text.startswith(line, at), (text, lines)
+            at += len(line)
+            if n < len(lines) - 1:
+                if text[at] == " ":
+                    at += 1
+                else:
+                    assert text[at - 1] in "/-", (text, lines)
+            # Longer than the width only when it cannot break.
+            assert len(line) <= width or not re.search(r" |[/-][^/ -]", line), (line, width)
+        assert at == len(text)
+
+
+def test_a_seven_choice_split_is_one_block_at_200_columns_with_whole_labels() -> None:
+    seven = tuple(f"c{i}" for i in range(7))
+    labels = tuple(f"Går inte ut sent: skäl nummer {i}" for i in range(7))
+    table = stats.split_table(SURVEY, SNAPSHOT, "feel", "area", "sv")
+    wide = replace(
+        table,
+        row_ids=seven,
+        row_labels=labels,
+        cells=table.cells[:1] * 7,
+        row_totals=table.row_totals[:1] * 7,
+    )
+    lines = table_plain(wide, width=200).splitlines()
+    heads = [line for line in lines if line.split()[:1] == ["n"]]
+    assert len(heads) == 1  # one block, not two
+    assert max(len(line) for line in lines) <= 200 and "…" not in "\n".join(lines)
+    # Every label is there in full, in words (column heads wrap between words).
+    words = " ".join(lines).split()
+    assert all(w in words for label in labels for w in label.split())
+    narrow = table_plain(wide, width=60).splitlines()
+    assert sum(1 for line in narrow if line.split()[:1] == ["n"]) > 1  # blocks when needed
+
+
+def test_a_group_hidden_to_protect_another_shows_no_size_and_no_zero_in_brackets() -> None:
+    """A group of 7 hidden only to protect another count: its size reads "hidden", never
+    "<5", and its cells are not "(0)"."""
+    table = stats.split_table(SURVEY, SNAPSHOT, "feel", "area", "en")
+    hidden = stats.Suppressed(5)
+    sizes = (table.column_totals[0], table.column_totals[1], hidden)
+    cells = tuple((row[0], row[1], 0) for row in table.cells)
+    text = table_plain(replace(table, column_totals=sizes, cells=cells), width=80)
+    east = next(line for line in text.splitlines() if line.startswith("east en"))
+    assert east.split() == ["east", "en", "hidden", "0", "0", "0"]
+    assert "<5" not in text and "(0)" not in text
+    assert "A group whose n is hidden shows counts, not shares." in text
+    assert "hidden: fewer than 5 answers, or hidden so that a small number cannot be" in text

@@ -24,6 +24,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, fil
 from bot.adapters.telegram.residents import ResidentHandlers
 from bot.conversation.texts import t
 from bot.staff.service import ADMIN, STAFF, StaffService
+from bot.stats.export import CSV_ENCODING
 from bot.stats.tables import StatsError, Table
 from bot.stats.text import headline_html, table_html
 from bot.survey.model import Survey
@@ -152,7 +153,7 @@ class StaffHandlers:
         self, context: Context, chat_id: int, question_id: str, by: str | None, lang: str
     ) -> None:
         table = await self._staff.table(question_id, by, lang)
-        await _photo(context, chat_id, table)
+        await _photo(context, chat_id, table, self._staff.survey)
         back = InlineKeyboardMarkup(
             [[InlineKeyboardButton(t("stats_menu", lang), callback_data=f"{PREFIX}m")]]
         )
@@ -255,12 +256,12 @@ async def _answer(query: Any, text: str | None) -> None:
         log.info("could not answer a staff button: %s", err)
 
 
-async def _photo(context: Context, chat_id: int, table: Table) -> None:
+async def _photo(context: Context, chat_id: int, table: Table, survey: Survey) -> None:
     # Imported on first use: matplotlib costs ~40 MB and ~0.8 s, and residents never need it.
     from bot.stats.charts import chart_png
 
     try:
-        png = await asyncio.to_thread(chart_png, table)
+        png = await asyncio.to_thread(chart_png, table, survey)
         await context.bot.send_photo(chat_id, InputFile(png, filename="chart.png"))
     except TelegramError as err:
         log.warning("could not send a chart: %s", err)
@@ -268,7 +269,7 @@ async def _photo(context: Context, chat_id: int, table: Table) -> None:
 
 async def _document(context: Context, chat_id: int, name: str, content: str) -> None:
     try:
-        data = content.encode("utf-8-sig")
+        data = content.encode(CSV_ENCODING)
         await context.bot.send_document(chat_id, InputFile(data, filename=name))
     except TelegramError as err:
         log.warning("could not send %s: %s", name, err)
