@@ -16,6 +16,8 @@ import segno
 
 #: Modules of white border around the code (the standard's minimum quiet zone).
 QUIET_ZONE = 4
+#: The SVG's printed size per module: about 10 cm for a link's code, readable from a metre.
+MODULE_MM = 2.5
 
 
 def qr_code(link: str) -> segno.QRCode:
@@ -24,9 +26,11 @@ def qr_code(link: str) -> segno.QRCode:
 
 
 def qr_svg(link: str) -> bytes:
-    """The code as a standalone SVG that scales to any size (one unit per module)."""
+    """The code as a standalone SVG: printed about 10 cm wide, and scalable to any size."""
     buffer = io.BytesIO()
-    qr_code(link).save(buffer, kind="svg", border=QUIET_ZONE, xmldecl=True, title=link)
+    qr_code(link).save(
+        buffer, kind="svg", scale=MODULE_MM, unit="mm", border=QUIET_ZONE, xmldecl=True, title=link
+    )
     return buffer.getvalue()
 
 
