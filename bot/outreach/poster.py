@@ -126,8 +126,9 @@ def poster(title: Mapping[str, str], link: str, languages: Sequence[str]) -> Pos
     return Poster(link=link, blocks=blocks)
 
 
-def poster_html(poster: Poster) -> str:
-    """The poster as one HTML page (the QR code embedded as SVG)."""
+def poster_html(poster: Poster, *, compact: bool = False) -> str:
+    """The poster as one HTML page (the QR code embedded as SVG); `compact` prints the words
+    smaller (the code keeps its size) for titles too long for one page."""
     environment = Environment(
         loader=PackageLoader("bot.outreach", "templates"), autoescape=select_autoescape(["html"])
     )
@@ -138,11 +139,16 @@ def poster_html(poster: Poster) -> str:
         qr=base64.b64encode(qr_svg(poster.link)).decode(),
         qr_width=QR_WIDTH_FEW_MM if len(poster.blocks) <= FEW else QR_WIDTH_MM,
         few=len(poster.blocks) <= FEW,
+        compact=compact,
     )
 
 
 def poster_pdf(poster: Poster) -> bytes:
-    """The poster as a one-page A4 PDF."""
+    """The poster as A4 PDF: one page, in smaller words if the titles are long (the QR code
+    keeps its size; titles too long even for that run onto a second page, never cut off)."""
     from weasyprint import HTML  # a second or two to import: only when a PDF is made
 
-    return bytes(HTML(string=poster_html(poster)).write_pdf())
+    document = HTML(string=poster_html(poster)).render()
+    if len(document.pages) > 1:
+        document = HTML(string=poster_html(poster, compact=True)).render()
+    return bytes(document.write_pdf())

@@ -23,7 +23,7 @@ from bot.outreach.poster import (
     unprintable,
 )
 from bot.survey.model import Survey
-from tests.outreach.conftest import BOT, TITLES, folded, pdf_pages, pdf_text
+from tests.outreach.conftest import BOT, TITLES, decode_png, folded, pdf_pages, pdf_text
 
 RTL = {"ar", "fa"}
 
@@ -143,3 +143,17 @@ def test_the_words_mark_every_language_but_the_source_text_as_a_draft() -> None:
 @pytest.mark.skipif(shutil.which("fc-list") is None, reason="no Fontconfig")
 def test_a_language_without_any_font_is_named() -> None:
     assert missing_fonts(["sv", "xx"]) == ["xx"]
+
+
+def test_long_titles_print_smaller_words_but_the_same_code_on_one_page(
+    survey: Survey, tmp_path: Path
+) -> None:
+    link = deep_link(survey, BOT, "website")
+    long = {lang: f"{title} 2026–2027: {title}" for lang, title in TITLES.items()}
+    made = poster(long, link, list(long))
+    assert 'class=" compact"' in poster_html(made, compact=True)
+    path = tmp_path / "long.pdf"
+    path.write_bytes(poster_pdf(made))
+    (page,) = pdf_pages(path, dpi=60)
+    assert decode_png(page) == [link]
+    assert folded(long["ti"]) in pdf_text(path)
