@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     api_base_url: str = DEFAULT_API_BASE_URL
     #: The store: a SQLite file path (or `sqlite:///path`).
     database: str = "survey.db"
+    #: The bot's username (as @BotFather shows it) for the survey's links and QR codes.
+    bot_username: str | None = None
     #: The survey file admins edit.
     survey: Path = Path("surveys/questions.yaml")
     #: Telegram user ids of staff (may use /stats) and admins (also /export, /reload).

@@ -56,6 +56,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "bot.survey",
         "bot.privacy",
     ),
+    "bot.outreach": ("bot.outreach", "bot.survey"),
     "bot.adapters.terminal": ("bot.adapters.terminal", "bot.conversation", "bot.survey"),
     "bot.cli": ("bot", "storage"),
     "bot.__main__": ("bot.cli",),

@@ -19,6 +19,7 @@ from bot.cli.bootstrap import (
     settings_with_logging,
 )
 from bot.cli.chat import add_chat_command
+from bot.cli.qr import add_qr_command
 from bot.cli.report import add_report_commands
 from bot.cli.run import run_command
 from bot.cli.staff import add_staff_commands
@@ -76,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     add_staff_commands(sub)
     add_report_commands(sub)
     add_translation_commands(sub)
+    add_qr_command(sub)
 
     return parser
 
