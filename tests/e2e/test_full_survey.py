@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.survey.model import Survey
+from tests.analysis_key import ANALYSIS_PRIVATE
 from tests.e2e.driver import SurveyTaker
 from tests.e2e.harness import running_bot
 from tests.fakes.bot_api import FakeBotApi, User
@@ -22,7 +23,7 @@ async def test_a_resident_completes_the_survey(
         user = User(555_000_111, "Anna", language_code=language)
         taker = SurveyTaker(server, Resident(server, user), survey, language, random.Random(1))
         answers = await taker.answer_all()
-        responses = await bot.service.store.responses(survey.id)
+        responses = await bot.service.store.responses(survey.id, ANALYSIS_PRIVATE)
     assert len(responses) == 1
     stored = responses[0]
     assert stored.language == language

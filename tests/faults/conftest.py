@@ -36,6 +36,7 @@ from bot.survey.questions import (
     TextQuestion,
 )
 from storage import Cell, Response, SQLiteStore
+from tests.analysis_key import ANALYSIS_PRIVATE
 from tests.e2e.driver import question_on, step_of
 from tests.fakes.bot_api import JSON, FakeBotApi, Rejection, User
 from tests.fakes.residents import Resident, Screen
@@ -370,7 +371,7 @@ async def read_store(database: Path, survey: Survey) -> StoreReport:
     store = await SQLiteStore.open(database)
     try:
         return StoreReport(
-            responses=await store.responses(survey.id),
+            responses=await store.responses(survey.id, ANALYSIS_PRIVATE),
             tallies=await store.tallies(survey.id),
             count=await store.count_responses(survey.id),
             sessions=await store.count_sessions(survey.id),
