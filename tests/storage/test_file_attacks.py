@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from storage import Cell, Response, SQLiteStore
+from storage import Cell, Response, SQLiteStore, StoredAnswer
 from storage.sealing import private_key, unseal
 from tests.analysis_key import ANALYSIS_PRIVATE, ANALYSIS_PUBLIC
 
@@ -60,7 +60,7 @@ def neighbours(count: int, seed: int = 5) -> list[Neighbour]:
 
 
 def response(person: Neighbour, text: str | None = None) -> Response:
-    answers = {
+    answers: dict[str, StoredAnswer] = {
         "area": person.area,
         "age": person.age,
         "gender": person.gender,
