@@ -137,5 +137,4 @@ async def test_a_bot_restart_mid_survey_loses_nothing(
         "safe": "unsafe",
         "why": ["dunno"],
         "years": 4,
-        "comment": None,
     }

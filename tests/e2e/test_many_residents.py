@@ -26,7 +26,8 @@ def _expected(survey: Survey, answers: dict[str, object]) -> dict[str, object]:
     for question_id, value in answers.items():
         question = survey.question(question_id)
         assert question is not None
-        kept[question_id] = "*" if question.kind == "text" and value else value
+        if question.kind != "text":  # free text is kept apart; the response does not say
+            kept[question_id] = value
     return kept
 
 

@@ -342,9 +342,7 @@ def stored_form(survey: Survey, language: str, answers: dict[str, object]) -> st
     for question_id, value in answers.items():
         question = survey.question(question_id)
         assert question is not None
-        if isinstance(question, TextQuestion):
-            out[question_id] = None if value is None else "*"
-        else:
+        if not isinstance(question, TextQuestion):  # free text is kept apart, unmentioned
             out[question_id] = value
     return json.dumps({"language": language, "answers": out}, sort_keys=True)
 
