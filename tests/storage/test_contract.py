@@ -228,3 +228,35 @@ async def test_concurrent_residents_do_not_interleave(store: Store) -> None:
     assert await store.count_responses(SURVEY) == 40
     assert await store.tallies(SURVEY) == {Cell("q", "a"): 40}
     assert await store.count_sessions(SURVEY) == 0
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+async def test_free_texts_are_released_in_whole_batches(kind: str, tmp_path: Path) -> None:
+    opened: Store
+    if kind == "memory":
+        opened = MemoryStore(analysis_key=ANALYSIS_PUBLIC, batch=3)
+    else:
+        opened = await SQLiteStore.open(tmp_path / "b.db", analysis_key=ANALYSIS_PUBLIC, batch=3)
+    try:
+        seen = []
+        for n in range(7):
+            await complete(opened, n, texts={"why": f"text {n}"})
+            seen.append(len(await opened.free_texts(SURVEY)))
+        assert seen == [0, 0, 3, 3, 3, 6, 6]
+        assert sorted(t for _, t in await opened.free_texts(SURVEY))[:1] == ["text 0"]
+        # Pending responses are kept (sealed) and count at once; only their release waits.
+        assert len(await opened.responses(SURVEY, ANALYSIS_PRIVATE)) == 7
+        assert await opened.count_responses(SURVEY) == 7
+    finally:
+        await opened.close()
+
+
+async def test_without_an_analysis_key_only_counters_are_kept(tmp_path: Path) -> None:
+    store = await SQLiteStore.open(tmp_path / "c.db", batch=1)
+    try:
+        await complete(store, 1)
+        assert await store.count_responses(SURVEY) == 1
+        assert await store.tallies(SURVEY) != {}
+        assert await store.responses(SURVEY, ANALYSIS_PRIVATE) == []
+    finally:
+        await store.close()
