@@ -141,7 +141,9 @@ async def completions(
     pool = [completed(survey, rng) for _ in range(100)]
     store = await kind.open(path, analysis_key=ANALYSIS_KEY, batch=survey.min_group_size)
     derive = Pseudonyms(SECRET)
-    warm = [derive.keys(survey.id, user) for user in range(RESIDENTS)]  # cache filled
+    if pseudonyms == "cached":
+        for user in range(RESIDENTS):
+            derive.keys(survey.id, user)  # the cache, filled as by each resident's first step
 
     def marker(i: int) -> bytes:
         if pseudonyms == "hmac":
@@ -161,7 +163,6 @@ async def completions(
         )
         assert stored
 
-    del warm
     return Contender(name, op, store.close)
 
 

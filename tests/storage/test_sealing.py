@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from storage import Response, SealError, SQLiteStore, generate_keypair
+from storage import Response, SealError, SQLiteStore, StoredAnswer, generate_keypair
 from storage.sealing import private_key, public_key, seal, unseal
 from tests.analysis_key import ANALYSIS_PRIVATE, ANALYSIS_PUBLIC
 
-ANSWERS = {"area": "south", "places": ["park"], "years": 12, "skip": None}
+ANSWERS: dict[str, StoredAnswer] = {"area": "south", "places": ["park"], "years": 12, "skip": None}
 
 
 def test_a_sealed_response_opens_only_with_its_private_key() -> None:
