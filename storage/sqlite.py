@@ -27,9 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
-import json
 import os
-import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import date
@@ -43,14 +41,13 @@ from storage.base import (
     Cell,
     Response,
     Snapshot,
-    StoredAnswer,
     StoreError,
     StoreLocked,
     check_cells,
 )
 from storage.migrations import migrate, refuse_newer
-from storage.pool import Pool
-from storage.sealing import from_text, private_key, public_key, seal, to_text, unseal
+from storage.sealing import private_key, public_key
+from storage.sqlite_pool import pool_completion, stored_responses
 
 Synchronous = Literal["FULL", "NORMAL"]
 _BUSY_TIMEOUT_MS = 5000
@@ -265,41 +262,7 @@ class SQLiteStore:
 
     async def _insert_response(self, response: Response) -> None:
         """Add the response (sealed) and its free texts to the pool; release full batches."""
-        db, survey_id, day = self._db, response.survey_id, response.day.isoformat()
-        rows = list(
-            await db.execute_fetchall("SELECT body FROM pending WHERE survey_id = ?", (survey_id,))
-        )
-        pool = Pool.from_json(rows[0][0] if rows else None)
-        if self._analysis is not None:
-            pool.add_response(to_text(seal(response, self._analysis)))
-        for question, text in response.free_texts.items():
-            pool.add_text(question, text)
-        await db.executemany(
-            "INSERT INTO sealed_responses (id, survey_id, box) VALUES (?, ?, ?)",
-            [
-                (secrets.token_bytes(16), survey_id, from_text(box))
-                for box in pool.release_responses(self._batch)
-            ],
-        )
-        await db.executemany(
-            "INSERT INTO free_texts (id, survey_id, question_id, text) VALUES (?, ?, ?, ?)",
-            [
-                (secrets.token_bytes(16), survey_id, question, text)
-                for question, text in pool.release_texts(self._batch)
-            ],
-        )
-        await db.execute(
-            "INSERT OR REPLACE INTO pending (survey_id, body) VALUES (?, ?)",
-            (survey_id, pool.to_json()),
-        )
-        await db.execute(
-            "INSERT INTO survey_counts (survey_id, responses, first_day, last_day) "
-            "VALUES (?1, 1, ?2, ?2) ON CONFLICT (survey_id) DO UPDATE SET "
-            "responses = responses + 1, "
-            "first_day = min(coalesce(first_day, excluded.first_day), excluded.first_day), "
-            "last_day = max(coalesce(last_day, excluded.last_day), excluded.last_day)",
-            (survey_id, day),
-        )
+        await pool_completion(self._db, response, self._analysis, self._batch)
 
     async def _add_cells(self, survey_id: str, cells: Iterable[Cell]) -> None:
         await self._db.executemany(
@@ -363,22 +326,8 @@ class SQLiteStore:
 
     async def responses(self, survey_id: str, analysis_private_key: str) -> list[Response]:
         key = private_key(analysis_private_key)
-        sealed = await self._fetchall(
-            "SELECT box FROM sealed_responses WHERE survey_id = ?", (survey_id,)
-        )
-        pending = await self._fetchone("SELECT body FROM pending WHERE survey_id = ?", (survey_id,))
-        boxes = [bytes(row[0]) for row in sealed]
-        boxes += [from_text(box) for box in Pool.from_json(pending and pending[0]).responses]
-        result = [unseal(survey_id, box, key) for box in boxes]
-        # Written by a bot before sealing (schema version 2): kept as they were.
-        legacy = await self._fetchall(
-            "SELECT survey_version, day, language, answers FROM responses WHERE survey_id = ?",
-            (survey_id,),
-        )
-        for version, day, language, answers in legacy:
-            parsed: dict[str, StoredAnswer] = json.loads(answers)
-            result.append(Response(survey_id, version, date.fromisoformat(day), language, parsed))
-        return result
+        async with self._serial:
+            return await stored_responses(self._db, survey_id, key)
 
     async def free_texts(self, survey_id: str) -> list[tuple[str, str]]:
         rows = await self._fetchall(
