@@ -15,6 +15,18 @@
 - `stateonly_steps`: `benchmarks.store_variants.StateOnlyStore` (one trip, and a same-day step
   rewrites only the `state` column), an experiment.
 
+Issue 12 (anonymity of the files), per resident step and per completion, pseudonyms included,
+against the code before it in the same run:
+- `today_steps`: one HMAC-SHA256 session key + `save_session` of the plain session JSON;
+- `new_steps`: the resident's cached `ResidentKeys` + the state sealed (SecretBox) + `save_session`;
+- `today_completions`: one HMAC marker + `benchmarks.store_variants.TodayStore.complete` (plain
+  response row, no pool, no checkpoint);
+- `completions` (above) is the new store: the response sealed to the analysis key, the pool
+  rewritten, and a WAL checkpoint (TRUNCATE) after the commit; `new_completions` adds the
+  cached keys lookup;
+- `hmac_pseudonyms`, `scrypt_pseudonyms`: deriving one resident's pseudonyms, today (one HMAC)
+  and now (one scrypt, paid once per resident and process; cache hits cost nothing).
+
 What must hold: the process is pinned to one CPU before any thread starts (aiosqlite's threads
 inherit it); the contenders take turns in short slices for the whole time, so a change in the
 disk's or the machine's speed meanwhile hits them all alike; each has its own fresh file in one
@@ -24,6 +36,8 @@ scratch directory (same disk).
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import os
 import random
@@ -39,11 +53,15 @@ from pathlib import Path
 import aiosqlite
 
 from benchmarks.answers import DAY, completed, shipped_survey
-from benchmarks.store_variants import OneTripStore, SameDayStore, StateOnlyStore
+from benchmarks.store_variants import OneTripStore, SameDayStore, StateOnlyStore, TodayStore
 from bot.conversation.engine import Began, Opened, advance
+from bot.privacy.pseudonyms import Pseudonyms
+from storage import generate_keypair
 from storage.sqlite import SQLiteStore, Synchronous
 
 RESIDENTS = 200
+SECRET = b"store-benchmark-secret-long-enough-0123456789"
+ANALYSIS_KEY = generate_keypair()[0]
 SLICE = 0.2
 Op = Callable[[int], Awaitable[object]]
 
@@ -57,6 +75,13 @@ def session_json() -> str:
     session = advance(survey, first, Began(first.step), now).session
     assert session is not None
     return session.model_copy(update={"screen": 12345}).model_dump_json()
+
+
+def varied(state: str, i: int) -> str:
+    """`state` with its screen id replaced by one that depends on `i` (same length): every step
+    changes the row, as a resident's step does. (SQLite skips rewriting a cell whose bytes are
+    unchanged, so an identical state would measure a write that never happens.)"""
+    return state.replace("12345", f"{10000 + i % 90000:05d}")
 
 
 @dataclass
@@ -90,7 +115,7 @@ async def plain(path: Path, state: str) -> Contender:
     )
 
     async def op(i: int) -> None:
-        await db.execute(sql, (keys[i % RESIDENTS], state))
+        await db.execute(sql, (keys[i % RESIDENTS], varied(state, i)))
 
     return Contender("plain", op, db.close)
 
@@ -102,28 +127,89 @@ async def steps(
     keys = [secrets.token_bytes(32) for _ in range(RESIDENTS)]
 
     async def op(i: int) -> None:
-        await store.save_session(keys[i % RESIDENTS], "halmstad_2026", state, DAY)
+        await store.save_session(keys[i % RESIDENTS], "halmstad_2026", varied(state, i), DAY)
 
     return Contender(name, op, store.close)
 
 
-async def completions(name: str, path: Path, kind: type[SQLiteStore]) -> Contender:
+async def completions(
+    name: str, path: Path, kind: type[SQLiteStore], pseudonyms: str = "none"
+) -> Contender:
+    """Completions; `pseudonyms`: "none" (random markers), "hmac" (today) or "cached" (now)."""
     survey = shipped_survey()
     rng = random.Random(3)
     pool = [completed(survey, rng) for _ in range(100)]
-    store = await kind.open(path)
+    store = await kind.open(path, analysis_key=ANALYSIS_KEY, batch=survey.min_group_size)
+    derive = Pseudonyms(SECRET)
+    if pseudonyms == "cached":
+        for user in range(RESIDENTS):
+            derive.keys(survey.id, user)  # the cache, filled as by each resident's first step
+
+    def marker(i: int) -> bytes:
+        if pseudonyms == "hmac":
+            return _hmac("trygghetsbot/completion/v1", survey.id, 10**9 + i)
+        if pseudonyms == "cached":
+            keys = derive.keys(survey.id, i % RESIDENTS)
+            return keys.marker[:16] + i.to_bytes(16, "big")  # unique, as each resident's is
+        return secrets.token_bytes(32)
 
     async def op(i: int) -> None:
         done = pool[i % len(pool)]
         stored = await store.complete(
             session_key=secrets.token_bytes(32),
-            marker=secrets.token_bytes(32),
+            marker=marker(i),
             response=done.response,
             cells=done.cells,
         )
         assert stored
 
     return Contender(name, op, store.close)
+
+
+def _hmac(purpose: str, survey_id: str, user_id: int) -> bytes:
+    """Today's pseudonym: one length-prefixed HMAC-SHA256."""
+    message = b"".join(
+        len(part).to_bytes(4, "big") + part
+        for part in (purpose.encode(), survey_id.encode(), str(user_id).encode())
+    )
+    return hmac.new(SECRET, message, hashlib.sha256).digest()
+
+
+async def resident_steps(name: str, path: Path, state: str, sealed: bool) -> Contender:
+    """A resident step with its pseudonym: today (HMAC, plain JSON) or now (cached keys,
+    sealed state)."""
+    store = await SQLiteStore.open(path)
+    derive = Pseudonyms(SECRET)
+    for user in range(RESIDENTS):
+        derive.keys("halmstad_2026", user)
+
+    async def op(i: int) -> None:
+        user = i % RESIDENTS
+        if sealed:
+            keys = await derive.resident("halmstad_2026", user)
+            key, value = keys.session_key, keys.seal_state(varied(state, i))
+        else:
+            key = _hmac("trygghetsbot/session/v1", "halmstad_2026", user)
+            value = varied(state, i)
+        await store.save_session(key, "halmstad_2026", value, DAY)
+
+    return Contender(name, op, store.close)
+
+
+async def derivations(name: str, slow: bool) -> Contender:
+    """Deriving a new resident's pseudonyms: one HMAC (today) or one scrypt (now)."""
+    derive = Pseudonyms(SECRET)
+
+    async def op(i: int) -> None:
+        if slow:
+            derive.keys("halmstad_2026", 10**9 + i)
+        else:
+            _hmac("trygghetsbot/session/v1", "halmstad_2026", 10**9 + i)
+
+    async def close() -> None:
+        return None
+
+    return Contender(name, op, close)
 
 
 async def measure(seconds: float) -> dict[str, float]:
@@ -140,6 +226,12 @@ async def measure(seconds: float) -> dict[str, float]:
             await completions("onetrip_completions", d / "onetripc.db", OneTripStore),
             await steps("sameday_steps", d / "sameday.db", state, SameDayStore),
             await steps("stateonly_steps", d / "stateonly.db", state, StateOnlyStore),
+            await resident_steps("today_steps", d / "todays.db", state, sealed=False),
+            await resident_steps("new_steps", d / "news.db", state, sealed=True),
+            await completions("today_completions", d / "todayc.db", TodayStore, "hmac"),
+            await completions("new_completions", d / "newc.db", SQLiteStore, "cached"),
+            await derivations("hmac_pseudonyms", slow=False),
+            await derivations("scrypt_pseudonyms", slow=True),
         ]
         try:
             for _ in range(max(1, round(seconds / SLICE))):

@@ -1,6 +1,10 @@
 """Experimental variants of `storage.sqlite.SQLiteStore`, measured by `benchmarks.store_bench`
 before anyone changes `storage/`.
 
+`TodayStore`: the store as it was before issue 12 (the baseline row of the anonymity work):
+`complete()` writes the response as plain JSON into the version-2 `responses` table and the free
+texts straight into `free_texts`, in one multi-trip transaction, with no pool and no checkpoint.
+
 `OneTripStore`: each transaction takes ONE trip to aiosqlite's thread.
 
 `storage.sqlite.SQLiteStore` sends every statement of a transaction to aiosqlite's worker thread
@@ -122,6 +126,41 @@ class OneTripStore(SQLiteStore):
             return found is None
 
         return await self._one_trip(body)
+
+
+class TodayStore(SQLiteStore):
+    """`complete()` as shipped before issue 12: plain response rows, no pool, no checkpoint."""
+
+    async def complete(
+        self, *, session_key: bytes, marker: bytes, response: Response, cells: Sequence[Cell]
+    ) -> bool:
+        check_cells(cells)
+        sid, day = response.survey_id, response.day.isoformat()
+        answers = json.dumps(dict(response.answers), ensure_ascii=False, sort_keys=True)
+        async with self._transaction() as db:
+            async with db.execute("SELECT 1 FROM markers WHERE marker = ?", (marker,)) as cursor:
+                already = await cursor.fetchone() is not None
+            if not already:
+                await db.execute("INSERT INTO markers (marker) VALUES (?)", (marker,))
+                await db.execute(
+                    "INSERT INTO responses (id, survey_id, survey_version, day, language, "
+                    "answers) VALUES (?, ?, ?, ?, ?, ?)",
+                    (secrets.token_bytes(16), sid, response.survey_version, day,
+                     response.language, answers),
+                )  # fmt: skip
+                await db.executemany(
+                    "INSERT INTO free_texts (id, survey_id, question_id, text) VALUES (?, ?, ?, ?)",
+                    [
+                        (secrets.token_bytes(16), sid, question, text)
+                        for question, text in response.free_texts.items()
+                    ],
+                )
+                await db.execute(_COUNTS, (sid, day))
+                await db.executemany(
+                    _CELLS, [(sid, c.question, c.choice, c.by_question, c.by_choice) for c in cells]
+                )
+            await db.execute("DELETE FROM sessions WHERE key = ?", (session_key,))
+        return not already
 
 
 class StateOnlyStore(OneTripStore):

@@ -44,9 +44,15 @@ class Settings(BaseSettings):
     staff: Annotated[frozenset[int], NoDecode] = frozenset()
     admins: Annotated[frozenset[int], NoDecode] = frozenset()
     #: The pseudonym secret (>= 32 characters); else read from `secret_file`; else generated
-    #: into `<database>.key` (mode 0600) on first run.
+    #: into `key_dir` (mode 0600) on first run.
     secret: str | None = Field(default=None, repr=False)
     secret_file: Path | None = None
+    #: Where a generated key is kept (default: `bot.privacy.key.default_key_dir()`); never the
+    #: database's folder.
+    key_dir: Path | None = None
+    #: The analysis PUBLIC key (64 hex characters, `survey-bot analysis-key` makes a pair):
+    #: completed responses are stored sealed to it. Without it only counters are kept.
+    analysis_key: str | None = None
     #: Sessions idle longer than this are deleted.
     session_ttl_days: int = Field(default=7, ge=1, le=365)
     #: Residents handled at the same time (each resident's updates stay in order). High, so a

@@ -22,10 +22,12 @@ from storage.base import (
     StoreLocked,
 )
 from storage.memory import MemoryStore
-from storage.sqlite import SQLiteStore, Synchronous
+from storage.sealing import SealError, generate_keypair
+from storage.sqlite import DEFAULT_BATCH, SQLiteStore, Synchronous
 
 __all__ = [
     "ANSWERED",
+    "DEFAULT_BATCH",
     "OVERALL",
     "AuditEntry",
     "Cell",
@@ -33,19 +35,28 @@ __all__ = [
     "Response",
     "SQLiteStore",
     "SchemaTooNew",
+    "SealError",
     "Snapshot",
     "Store",
     "StoreError",
     "StoreLocked",
     "StoredAnswer",
+    "generate_keypair",
     "open_store",
 ]
 
 _SQLITE_PREFIX = "sqlite:///"
 
 
-async def open_store(url: str, synchronous: Synchronous = "FULL") -> Store:
-    """Open the store named by `url`.
+async def open_store(
+    url: str,
+    synchronous: Synchronous = "FULL",
+    *,
+    analysis_key: str | None = None,
+    batch: int = DEFAULT_BATCH,
+) -> Store:
+    """Open the store named by `url`, sealing responses to `analysis_key` (the analysis public
+    key, hex; without it only counters are kept) and releasing them in batches of `batch`.
 
     - `memory:` -> a fresh `MemoryStore` (nothing is kept);
     - `sqlite:///relative/survey.db` or `sqlite:////absolute/survey.db` (as in SQLAlchemy: what
@@ -53,11 +64,13 @@ async def open_store(url: str, synchronous: Synchronous = "FULL") -> Store:
     - anything else is taken as a plain file path -> `SQLiteStore`.
     """
     if url == "memory:":
-        return MemoryStore()
+        return MemoryStore(analysis_key=analysis_key, batch=batch)
     if url.startswith(_SQLITE_PREFIX):
         url = url[len(_SQLITE_PREFIX) :]
     elif "://" in url:
         raise StoreError(f"unknown store URL {url!r}: use a file path, sqlite:///PATH or memory:")
     if not url:
         raise StoreError("the store URL names no database file")
-    return await SQLiteStore.open(Path(url), synchronous=synchronous)
+    return await SQLiteStore.open(
+        Path(url), synchronous=synchronous, analysis_key=analysis_key, batch=batch
+    )

@@ -5,6 +5,11 @@ What must hold for every implementation (checked by `tests/storage/test_contract
   opaque pseudonyms (bytes), responses carry only a coarse date;
 - `complete()` is one transaction: the response, its free texts (apart, unlinked), the tally
   increments, the completion marker and the deletion of the session, or none of them;
+- a completed response is kept only sealed to the analysis public key (`storage.sealing`): the
+  store cannot read it back; without an analysis key only the counters are kept;
+- responses and free texts wait in a `storage.pool.Pool` and reach the permanent tables (and
+  `free_texts()`) only in shuffled batches of at least `batch`, so neither the bytes of the
+  store nor two successive exports order them finer than a batch;
 - a marker blocks a second response for the same pseudonym; nothing links a marker to a response;
 - reading tallies never scans responses.
 
@@ -141,14 +146,17 @@ class Store(Protocol):
         least `batch` responses."""
         ...
 
-    async def responses(self, survey_id: str) -> list[Response]:
-        """Every stored response (for recounts, tests and migrations), in no meaningful order.
+    async def responses(self, survey_id: str, analysis_private_key: str) -> list[Response]:
+        """Every stored response, pending or released, opened with the analysis private key
+        (which never lives on the server: this is for the analyst's copy and for tests), in no
+        meaningful order. Raises `storage.sealing.SealError` for the wrong key.
 
         `free_texts` are empty here: free texts are not linked to responses."""
         ...
 
     async def free_texts(self, survey_id: str) -> list[tuple[str, str]]:
-        """(question id, scrubbed text) pairs in no meaningful order."""
+        """(question id, scrubbed text) pairs released so far (whole batches only), in no
+        meaningful order."""
         ...
 
     async def record_audit(self, entry: AuditEntry) -> None:

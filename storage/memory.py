@@ -2,9 +2,9 @@
 
 What must hold: the same observable semantics as `SQLiteStore` (the contract suite runs against
 both): `complete()` validates first and then applies every change, so it writes all or nothing;
-responses and free texts are kept under random ids and returned in id order, so order says
-nothing about arrival; answers go through JSON as in SQLite (same errors, tuples come back as
-lists) and are copied on the way out, so a caller cannot change what is stored.
+responses are sealed to the analysis key and, with free texts, wait in a `Pool` released in
+shuffled batches, kept under random ids and returned in id order, so order says nothing about
+arrival; answers go through JSON as in SQLite (same errors, tuples come back as lists).
 Nothing survives the process.
 """
 
@@ -17,7 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from storage.base import AuditEntry, Cell, Response, Snapshot, StoredAnswer, check_cells
+from storage.base import AuditEntry, Cell, Response, Snapshot, check_cells
+from storage.pool import Pool
+from storage.sealing import from_text, private_key, public_key, seal, to_text, unseal
+
+#: The release batch when none is given: the surveys' default `min_group_size`.
+DEFAULT_BATCH = 5
 
 
 @dataclass
@@ -34,17 +39,18 @@ class _Session:
     day: date
 
 
-def _copy_answer(answer: StoredAnswer) -> StoredAnswer:
-    return list(answer) if isinstance(answer, list) else answer
-
-
 class MemoryStore:
     """The `Store` in memory. Not shared between processes; lost on exit."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, analysis_key: str | None = None, batch: int = DEFAULT_BATCH) -> None:
+        if batch < 1:
+            raise ValueError(f"batch must be at least 1, not {batch}")
+        self._analysis = None if analysis_key is None else public_key(analysis_key)
+        self._batch = batch
         self._sessions: dict[bytes, _Session] = {}
         self._markers: set[bytes] = set()
-        self._responses: dict[bytes, Response] = {}
+        self._sealed: dict[bytes, tuple[str, bytes]] = {}
+        self._pools: dict[str, Pool] = {}
         self._free_texts: dict[bytes, tuple[str, str, str]] = {}
         self._tallies: dict[str, Counter[Cell]] = {}
         self._live: dict[str, _Counts] = {}
@@ -92,16 +98,22 @@ class MemoryStore:
         # Everything that can fail happens before the first change.
         # Through JSON, as SQLite stores it: the same errors, and tuples come back as lists.
         stored = replace(response, answers=json.loads(json.dumps(dict(response.answers))))
-        stored = replace(stored, free_texts={})
-        texts = [(response.survey_id, q, t) for q, t in response.free_texts.items()]
+        box = None if self._analysis is None else to_text(seal(stored, self._analysis))
         increments = Counter(cells)
         self._sessions.pop(session_key, None)
         if marker in self._markers:
             return False
         self._markers.add(bytes(marker))
-        self._responses[secrets.token_bytes(16)] = stored
-        for text in texts:
-            self._free_texts[secrets.token_bytes(16)] = text
+        survey_id = response.survey_id
+        pool = self._pools.setdefault(survey_id, Pool())
+        if box is not None:
+            pool.add_response(box)
+        for question, text in response.free_texts.items():
+            pool.add_text(question, text)
+        for released in pool.release_responses(self._batch):
+            self._sealed[secrets.token_bytes(16)] = (survey_id, from_text(released))
+        for question, text in pool.release_texts(self._batch):
+            self._free_texts[secrets.token_bytes(16)] = (survey_id, question, text)
         self._tallies.setdefault(response.survey_id, Counter()).update(increments)
         counts = self._live.setdefault(response.survey_id, _Counts())
         counts.responses += 1
@@ -135,13 +147,12 @@ class MemoryStore:
             last_day=shown.last_day,
         )
 
-    async def responses(self, survey_id: str) -> list[Response]:
+    async def responses(self, survey_id: str, analysis_private_key: str) -> list[Response]:
         self._check_open()
-        return [
-            replace(r, answers={q: _copy_answer(a) for q, a in r.answers.items()})
-            for _, r in sorted(self._responses.items())
-            if r.survey_id == survey_id
-        ]
+        key = private_key(analysis_private_key)
+        boxes = [box for _, (s, box) in sorted(self._sealed.items()) if s == survey_id]
+        boxes += [from_text(b) for b in self._pools.get(survey_id, Pool()).responses]
+        return [unseal(survey_id, box, key) for box in boxes]
 
     async def free_texts(self, survey_id: str) -> list[tuple[str, str]]:
         self._check_open()

@@ -85,7 +85,25 @@ _V2_PUBLICATION_AND_AUDIT = (
     )""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1_RESIDENT_DATA, _V2_PUBLICATION_AND_AUDIT)
+#: Version 3: responses sealed to the analysis key, and the pool waiting for its batch
+#: (`storage.pool`). Plain `responses` rows of version 2 stay where they are.
+_V3_SEALED_AND_POOLED = (
+    """CREATE TABLE sealed_responses (
+        id BLOB PRIMARY KEY,
+        survey_id TEXT NOT NULL,
+        box BLOB NOT NULL
+    ) WITHOUT ROWID""",
+    """CREATE TABLE pending (
+        survey_id TEXT PRIMARY KEY,
+        body TEXT NOT NULL
+    ) WITHOUT ROWID""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    _V1_RESIDENT_DATA,
+    _V2_PUBLICATION_AND_AUDIT,
+    _V3_SEALED_AND_POOLED,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -6,12 +6,15 @@ What must hold:
   corrupt); `busy_timeout` 5 s; foreign keys on.
 - one method call is one transaction (`BEGIN IMMEDIATE` for writes); calls on one store are
   serialised by an asyncio lock, so concurrent residents never interleave inside a transaction.
-- anonymity: the schema (see `storage.migrations`) keys resident tables by HMAC pseudonyms or
-  random ids in WITHOUT ROWID tables, so physical order is key order, not arrival order.
-  `secure_delete` is on, so a deleted session or marker is zeroed in the file, not left in a free
-  page. Old page images stay in the `-wal` file until a checkpoint: `checkpoint()` (called by
-  `purge_sessions()` and `close()`) truncates it, and `journal_size_limit=0` truncates it whenever
-  SQLite resets it after an automatic checkpoint.
+- anonymity (DESIGN "whoever copies the files"): resident tables are WITHOUT ROWID, keyed by
+  pseudonyms or random ids. A completed response is sealed to the analysis public key
+  (`storage.sealing`) and waits with the free texts in the survey's `Pool` (one row rewritten
+  whole per completion); both reach `sealed_responses` / `free_texts` only as shuffled batches
+  of at least `batch`. So page offsets (SQLite fills a page's free space in insertion order)
+  order batches, never responses inside one. `secure_delete` zeroes deleted cells and pages.
+  One completion is one commit (marker, pool, tallies, session deletion), and the WAL keeps
+  commits in order, so `complete()` checkpoints with TRUNCATE right after its commit: at rest
+  the WAL holds no completion. `journal_size_limit=0` truncates it after automatic checkpoints.
 - one process at a time: opening takes an exclusive advisory lock (`fcntl.flock`) on
   `<database>.lock`, held until `close()`. A second bot on the same file (another process, or a
   second `open()` in this one) gets `StoreLocked` at once instead of two bots racing on the same
@@ -24,9 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
-import json
 import os
-import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import date
@@ -40,16 +41,19 @@ from storage.base import (
     Cell,
     Response,
     Snapshot,
-    StoredAnswer,
     StoreError,
     StoreLocked,
     check_cells,
 )
 from storage.migrations import migrate, refuse_newer
+from storage.sealing import private_key, public_key
+from storage.sqlite_pool import pool_completion, stored_responses
 
 Synchronous = Literal["FULL", "NORMAL"]
 _BUSY_TIMEOUT_MS = 5000
 _CELL_COLUMNS = "question, choice, by_question, by_choice"
+#: The release batch when none is given: the surveys' default `min_group_size`.
+DEFAULT_BATCH = 5
 
 
 def _lock(path: Path) -> int:
@@ -77,20 +81,42 @@ def _day(text: str | None) -> date | None:
 class SQLiteStore:
     """The `Store` on one SQLite file. Create with `await SQLiteStore.open(path)`."""
 
-    def __init__(self, db: aiosqlite.Connection, path: Path, lock_fd: int) -> None:
+    def __init__(
+        self,
+        db: aiosqlite.Connection,
+        path: Path,
+        lock_fd: int,
+        analysis_key: str | None = None,
+        batch: int = DEFAULT_BATCH,
+    ) -> None:
         """Use `open()`: it configures and migrates the connection and takes the lock."""
         self._db = db
         self.path = path
         self._lock_fd: int | None = lock_fd
         self._serial = asyncio.Lock()
+        self._analysis = None if analysis_key is None else public_key(analysis_key)
+        self._batch = batch
 
     @classmethod
-    async def open(cls, path: str | Path, synchronous: Synchronous = "FULL") -> SQLiteStore:
+    async def open(
+        cls,
+        path: str | Path,
+        synchronous: Synchronous = "FULL",
+        *,
+        analysis_key: str | None = None,
+        batch: int = DEFAULT_BATCH,
+    ) -> SQLiteStore:
         """Open (creating and migrating if needed) the database at `path`.
 
+        `analysis_key` is the analysis public key (hex) completed responses are sealed to; without
+        it only counters are kept. `batch` is the release batch of responses and free texts.
         Raises `StoreLocked` if another store holds it, `SchemaTooNew` if a newer bot wrote it."""
         if synchronous not in ("FULL", "NORMAL"):
             raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
+        if batch < 1:
+            raise ValueError(f"batch must be at least 1, not {batch}")
+        if analysis_key is not None:
+            public_key(analysis_key)  # a malformed key fails before the file is touched
         path = Path(path)
         lock_fd = _lock(path)
         try:
@@ -116,7 +142,7 @@ class SQLiteStore:
             await db.close()
             os.close(lock_fd)
             raise
-        return cls(db, path, lock_fd)
+        return cls(db, path, lock_fd, analysis_key, batch)
 
     # --- plumbing -------------------------------------------------------------------------
 
@@ -215,7 +241,10 @@ class SQLiteStore:
     ) -> bool:
         check_cells(cells)
         async with self._transaction():
-            return await self._complete(session_key, marker, response, cells)
+            stored = await self._complete(session_key, marker, response, cells)
+        # The commit just written links marker, pool, tallies and session deletion: wipe it.
+        await self.checkpoint()
+        return stored
 
     async def _complete(
         self, session_key: bytes, marker: bytes, response: Response, cells: Sequence[Cell]
@@ -232,29 +261,8 @@ class SQLiteStore:
         return not already
 
     async def _insert_response(self, response: Response) -> None:
-        day = response.day.isoformat()
-        answers = json.dumps(dict(response.answers), ensure_ascii=False, sort_keys=True)
-        row = (response.survey_id, response.survey_version, day, response.language, answers)
-        await self._db.execute(
-            "INSERT INTO responses (id, survey_id, survey_version, day, language, answers) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (secrets.token_bytes(16), *row),
-        )
-        await self._db.executemany(
-            "INSERT INTO free_texts (id, survey_id, question_id, text) VALUES (?, ?, ?, ?)",
-            [
-                (secrets.token_bytes(16), response.survey_id, question, text)
-                for question, text in response.free_texts.items()
-            ],
-        )
-        await self._db.execute(
-            "INSERT INTO survey_counts (survey_id, responses, first_day, last_day) "
-            "VALUES (?1, 1, ?2, ?2) ON CONFLICT (survey_id) DO UPDATE SET "
-            "responses = responses + 1, "
-            "first_day = min(coalesce(first_day, excluded.first_day), excluded.first_day), "
-            "last_day = max(coalesce(last_day, excluded.last_day), excluded.last_day)",
-            (response.survey_id, day),
-        )
+        """Add the response (sealed) and its free texts to the pool; release full batches."""
+        await pool_completion(self._db, response, self._analysis, self._batch)
 
     async def _add_cells(self, survey_id: str, cells: Iterable[Cell]) -> None:
         await self._db.executemany(
@@ -316,16 +324,10 @@ class SQLiteStore:
             last_day=_day(shown_last),
         )
 
-    async def responses(self, survey_id: str) -> list[Response]:
-        rows = await self._fetchall(
-            "SELECT survey_version, day, language, answers FROM responses WHERE survey_id = ?",
-            (survey_id,),
-        )
-        result = []
-        for version, day, language, answers in rows:
-            parsed: dict[str, StoredAnswer] = json.loads(answers)
-            result.append(Response(survey_id, version, date.fromisoformat(day), language, parsed))
-        return result
+    async def responses(self, survey_id: str, analysis_private_key: str) -> list[Response]:
+        key = private_key(analysis_private_key)
+        async with self._serial:
+            return await stored_responses(self._db, survey_id, key)
 
     async def free_texts(self, survey_id: str) -> list[tuple[str, str]]:
         rows = await self._fetchall(

@@ -6,6 +6,7 @@ in); a person's mistake is a `CliError` whose message says what to do.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from bot.survey.model import Survey
 from storage import open_store
 
 EXIT_USAGE = 2
+log = logging.getLogger(__name__)
 
 
 class CliError(Exception):
@@ -60,8 +62,17 @@ async def open_service(
 ) -> SurveyService:
     """The survey service on the configured store and secret."""
     database = database or settings.database
-    key = load_secret(settings.secret, settings.secret_file, database_path(database))
-    store = await open_store(database, synchronous=settings.sqlite_synchronous)
+    key = load_secret(
+        settings.secret, settings.secret_file, database_path(database), settings.key_dir
+    )
+    if settings.analysis_key is None:
+        log.warning("no SURVEYBOT_ANALYSIS_KEY: completed responses are counted, not kept")
+    store = await open_store(
+        database,
+        synchronous=settings.sqlite_synchronous,
+        analysis_key=settings.analysis_key,
+        batch=survey.min_group_size,
+    )
     return SurveyService(
         survey,
         store,

@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.cli.bootstrap import (
     EXIT_USAGE,
     CliError,
+    database_path,
     read_survey_or_fail,
     settings_with_logging,
 )
@@ -25,11 +26,11 @@ from bot.cli.run import run_command
 from bot.cli.staff import add_staff_commands
 from bot.cli.translations import add_translation_commands, missing_by_language, status_lines
 from bot.config import SettingsError, load_settings
-from bot.privacy.key import SecretError, rotate_secret
+from bot.privacy.key import SecretError, key_path, rotate_secret
 from bot.stats.rounds import DataFileError
 from bot.survey.loader import SurveyError
 from bot.survey.summary import summarize
-from storage import StoreError
+from storage import StoreError, generate_keypair
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -74,12 +75,24 @@ def _parser() -> argparse.ArgumentParser:
     rotate.add_argument("--yes", action="store_true", help="confirm: in-progress answers are lost")
     rotate.set_defaults(func=_rotate)
 
+    analysis = sub.add_parser(
+        "analysis-key", help="make the analysis key pair (keep the private key off the server)"
+    )
+    analysis.set_defaults(func=_analysis_key)
+
     add_staff_commands(sub)
     add_report_commands(sub)
     add_translation_commands(sub)
     add_qr_command(sub)
 
     return parser
+
+
+def _analysis_key(args: argparse.Namespace) -> int:
+    public, private = generate_keypair()
+    print(f"SURVEYBOT_ANALYSIS_KEY={public}")
+    print(f"# private key: store it OFF this server (it opens every response): {private}")
+    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -104,7 +117,10 @@ def _rotate(args: argparse.Namespace) -> int:
     settings = settings_with_logging()
     if settings.secret:
         raise CliError("SURVEYBOT_SECRET is set in the environment: change it there instead")
-    path = settings.secret_file or Path(settings.database.removeprefix("sqlite:///") + ".key")
+    database = database_path(settings.database)
+    if settings.secret_file is None and database is None:
+        raise CliError("an in-memory store has no key file to rotate")
+    path = settings.secret_file or key_path(database or Path(), settings.key_dir)
     if not args.yes:
         raise CliError(
             f"this replaces {path}: answers in progress are lost and residents could answer "

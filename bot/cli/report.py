@@ -38,6 +38,11 @@ def add_report_commands(sub: Any) -> None:
         "--margins", action="append", default=[], metavar="CSV", help="population margin file"
     )
     report.add_argument("--margins-source", default="", help="where the margins come from")
+    report.add_argument(
+        "--analysis-key",
+        metavar="FILE",
+        help="file with the analysis private key: weighting reads the sealed responses",
+    )
     report.set_defaults(func=_report)
 
     rounds = sub.add_parser("rounds", help="import or list earlier rounds' published results")
@@ -61,6 +66,12 @@ def _report(args: argparse.Namespace) -> int:
         raise CliError(f"--out {out}: name a .pdf, .html or .json file")
     rounds = load_rounds(rounds_folder(settings.survey), survey)
     margins = load_margins(survey, [Path(m) for m in args.margins])
+    if margins and not args.analysis_key:
+        raise CliError(
+            "weighting needs the completed responses: give --analysis-key FILE with the analysis "
+            "private key (on the analyst's machine, with a copy of the database)"
+        )
+    private_key = _read_key(Path(args.analysis_key)) if margins else ""
 
     async def build() -> Any:
         service = await open_service(settings, survey)
@@ -68,7 +79,7 @@ def _report(args: argparse.Namespace) -> int:
             snapshot = await published(service.store, survey)
             weighting = None
             if margins:
-                responses = await service.store.responses(survey.id)
+                responses = await service.store.responses(survey.id, private_key)
                 weighting = weigh(survey, responses, margins, args.margins_source or "SCB")
             today = now().astimezone(DEFAULT_ZONE).date()
             return build_report(survey, snapshot, args.lang, today, rounds, weighting)
@@ -84,6 +95,13 @@ def _report(args: argparse.Namespace) -> int:
         out.write_text(json.dumps(report_json(report), ensure_ascii=False, indent=2), "utf-8")
     print(f"wrote {out}")
     return 0
+
+
+def _read_key(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as err:
+        raise CliError(f"cannot read the analysis key {path}: {err.strerror}") from err
 
 
 def _rounds(args: argparse.Namespace) -> int:

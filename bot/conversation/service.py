@@ -2,8 +2,10 @@
 
 What must hold:
 - the resident is known here only by keyed pseudonyms (`bot.privacy.pseudonyms.Pseudonyms`): the
-Telegram
-  user id never reaches the store;
+  Telegram user id never reaches the store, and the session state is stored encrypted under the
+  resident's own key (so a partial answer is as hard to link as a completion marker);
+- one step runs against ONE survey, captured when it starts: a `/reload` meanwhile never makes
+  an answer to the old version be tallied, marked or stored as the new one;
 - one step is one store transaction, written before the replies are shown (persist first, then
   acknowledge: a crash after the write loses nothing the resident saw accepted);
 - a completed survey is written atomically with its completion marker and tallies; a second
@@ -32,7 +34,7 @@ from bot.conversation.engine import (
     TextSent,
     advance,
 )
-from bot.privacy.pseudonyms import Pseudonyms, scrub
+from bot.privacy.pseudonyms import Pseudonyms, ResidentKeys, scrub
 from bot.stats.counters import tally_cells
 from bot.survey.model import Survey
 from bot.survey.questions import DEFAULT_ZONE, TextQuestion
@@ -75,71 +77,79 @@ class SurveyService:
 
     def language_for(self, telegram_language: str | None) -> str:
         """The survey language for a resident's Telegram language code (e.g. "sv-SE")."""
-        return self.survey.offered_language(telegram_language) or self.survey.default_language
+        return _language(self.survey, telegram_language)
 
     async def step(
         self, user_id: int, event: Event, *, telegram_language: str | None = None
     ) -> StepResult:
         """Apply one event for this resident and persist the outcome."""
         survey, now = self.survey, self._clock()
-        key = self._pseudonyms.session_key(survey.id, user_id)
-        before = await self._load(key)
-        if before is None and await self.store.is_completed(self._marker(user_id)):
-            language = self.language_for(telegram_language)
+        keys = await self._pseudonyms.resident(survey.id, user_id)
+        key = keys.session_key
+        before = await self._load(keys)
+        if before is None and await self.store.is_completed(keys.marker):
+            language = _language(survey, telegram_language)
             return StepResult((AlreadyAnswered(language),), None, None)
         if isinstance(event, TextSent):
             event = TextSent(scrub(event.text))
         transition = advance(survey, before, event, now)
         after = transition.session
         if transition.completed is not None:
-            stored = await self._complete(user_id, key, transition.completed, now)
+            stored = await self._complete(survey, keys, transition.completed, now)
             if not stored:
                 return StepResult((AlreadyAnswered(transition.completed.language),), before, None)
         elif after is None:
             if before is not None:
                 await self.store.delete_session(key)
         elif after != before:
-            await self.store.save_session(key, survey.id, after.model_dump_json(), _day(now))
+            state = keys.seal_state(after.model_dump_json())
+            await self.store.save_session(key, survey.id, state, _day(now))
         return StepResult(transition.replies, before, after)
 
     async def set_screen(self, user_id: int, message_id: int, typed: int | None = None) -> None:
         """Remember which chat message shows the survey (and a typed answer to delete later)."""
-        key = self._pseudonyms.session_key(self.survey.id, user_id)
-        session = await self._load(key)
+        survey_id = self.survey.id
+        keys = await self._pseudonyms.resident(survey_id, user_id)
+        session = await self._load(keys)
         if session is None:
             return
         typed_ids = session.typed + ((typed,) if typed is not None else ())
         updated = session.model_copy(update={"screen": message_id, "typed": typed_ids})
         if updated != session:
             day = _day(self._clock())
-            await self.store.save_session(key, self.survey.id, updated.model_dump_json(), day)
+            state = keys.seal_state(updated.model_dump_json())
+            await self.store.save_session(keys.session_key, survey_id, state, day)
 
     async def purge_idle(self) -> int:
         """Delete sessions idle longer than the TTL; returns how many."""
         cutoff = _day(self._clock()) - self._ttl
         return await self.store.purge_sessions(cutoff)
 
-    async def _load(self, key: bytes) -> Session | None:
-        raw = await self.store.load_session(key)
-        if raw is None:
+    async def _load(self, keys: ResidentKeys) -> Session | None:
+        sealed = await self.store.load_session(keys.session_key)
+        if sealed is None:
             return None
+        raw = keys.open_state(sealed)
         try:
+            if raw is None:
+                raise ValueError("not sealed with this resident's key")
             return Session.model_validate_json(raw)
-        except ValidationError:
+        except (ValidationError, ValueError):
             # A session from an incompatible release: start over rather than crash.
             log.warning("discarded an unreadable session")
             return None
 
-    async def _complete(self, user_id: int, key: bytes, done: Completed, now: datetime) -> bool:
-        survey = self.survey
+    async def _complete(
+        self, survey: Survey, keys: ResidentKeys, done: Completed, now: datetime
+    ) -> bool:
         answers: dict[str, str | int | list[str] | None] = {}
         free_texts: dict[str, str] = {}
         for question_id, value in done.answers.items():
             question = survey.question(question_id)
             if isinstance(question, TextQuestion):
+                # Kept apart and unlinked: the response says nothing about its free texts.
                 if isinstance(value, str) and value:
                     free_texts[question_id] = value
-                answers[question_id] = None if value is None else "*"
             else:
                 answers[question_id] = list(value) if isinstance(value, tuple) else value
         response = Response(
@@ -151,14 +161,16 @@ class SurveyService:
             free_texts=free_texts,
         )
         return await self.store.complete(
-            session_key=key,
-            marker=self._marker(user_id),
+            session_key=keys.session_key,
+            marker=keys.marker,
             response=response,
             cells=tally_cells(survey, done.answers),
         )
 
-    def _marker(self, user_id: int) -> bytes:
-        return self._pseudonyms.completion_marker(self.survey.id, user_id)
+
+def _language(survey: Survey, telegram_language: str | None) -> str:
+    """The survey language for a Telegram language code, as the engine picks it."""
+    return survey.offered_language(telegram_language) or survey.default_language
 
 
 def _day(now: datetime) -> date:

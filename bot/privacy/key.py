@@ -2,7 +2,12 @@
 
 What must hold:
 - the secret lives outside the database: in `SURVEYBOT_SECRET`, in a key file, or (default) in
-  `<database>.key` beside the database, generated on first run with mode 0600;
+  a key directory that is NOT the database's (`default_key_dir()`: `SURVEYBOT_KEY_DIR`, else
+  `$XDG_CONFIG_HOME/trygghetsbot/keys`, else `~/.config/trygghetsbot/keys`), generated on first
+  run with mode 0600 and named after the database's absolute path. So copying the database's
+  folder (a backup, a public-records request) does not copy the key with it. A key directory
+  that is the database's own folder is refused; a key left beside the database by an older bot
+  is not used silently: the error says where to move it;
 - a key file readable or writable by group or others, shorter than 32 characters, or unreadable
   is refused with a `SecretError` that says what to run; nothing falls back silently;
 - a database without its key file is refused rather than given a new key: a new key would make
@@ -15,6 +20,7 @@ same text gives the same pseudonyms whether it comes from the environment or a f
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import stat
@@ -30,9 +36,27 @@ class SecretError(Exception):
     """The secret is missing, too weak or badly protected; the message says what to do."""
 
 
-def key_path(database_path: Path) -> Path:
-    """Where the generated key of this database lives: `<database>.key`."""
+def default_key_dir() -> Path:
+    """Where generated keys live unless a key directory is configured."""
+    configured = os.environ.get("SURVEYBOT_KEY_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "trygghetsbot" / "keys"
+
+
+def legacy_key_path(database_path: Path) -> Path:
+    """Where older bots generated the key: `<database>.key`, beside the database."""
     return database_path.with_name(database_path.name + ".key")
+
+
+def key_path(database_path: Path, key_dir: Path | None = None) -> Path:
+    """Where the generated key of this database lives: in `key_dir` (default
+    `default_key_dir()`), named after the database and a hash of its absolute path."""
+    directory = key_dir or default_key_dir()
+    absolute = str(database_path.resolve())
+    digest = hashlib.sha256(absolute.encode("utf-8")).hexdigest()[:16]
+    return directory / f"{database_path.name}-{digest}.key"
 
 
 def _checked(text: str, source: str) -> bytes:
@@ -79,9 +103,14 @@ def _sync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def load_secret(secret: str | None, secret_file: Path | None, database_path: Path | None) -> bytes:
+def load_secret(
+    secret: str | None,
+    secret_file: Path | None,
+    database_path: Path | None,
+    key_dir: Path | None = None,
+) -> bytes:
     """The secret: from `secret` (the SURVEYBOT_SECRET value) if given, else from `secret_file`,
-    else from `<database>.key`, generated there on first run."""
+    else from `key_path(database_path, key_dir)`, generated there on first run."""
     if secret:
         return _checked(secret, "SURVEYBOT_SECRET")
     if secret_file is not None:
@@ -91,9 +120,20 @@ def load_secret(secret: str | None, secret_file: Path | None, database_path: Pat
             "no secret: set SURVEYBOT_SECRET, a secret file, or a database path "
             "(the key is then generated beside the database)"
         )
-    path = key_path(database_path)
+    path = key_path(database_path, key_dir)
+    if path.parent.resolve() == database_path.resolve().parent:
+        raise SecretError(
+            f"the key directory {path.parent} is the database's own folder: a copy of the "
+            "folder would carry the key. Set SURVEYBOT_KEY_DIR to another place"
+        )
     if path.exists():
         return _read(path)
+    legacy = legacy_key_path(database_path)
+    if legacy.exists():
+        raise SecretError(
+            f"the key {legacy} lies beside the database, where a copy of the folder takes it "
+            f"too. Move it: mkdir -p {path.parent} && mv {legacy} {path}"
+        )
     if database_path.exists():
         raise SecretError(
             f"the database {database_path} exists but its key file {path} is missing. "
@@ -102,6 +142,7 @@ def load_secret(secret: str | None, secret_file: Path | None, database_path: Pat
             "(residents who already answered could then answer again)."
         )
     try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         _write_new(path)
     except FileExistsError:
         pass  # another process created it first: use theirs

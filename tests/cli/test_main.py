@@ -20,6 +20,7 @@ from bot.privacy.key import load_secret
 from bot.privacy.pseudonyms import Pseudonyms
 from bot.survey.loader import load_survey
 from storage import open_store
+from tests.analysis_key import ANALYSIS_PUBLIC
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "tests" / "e2e" / "small_survey.yaml"
@@ -86,8 +87,9 @@ def test_run_with_a_bad_setting_says_what_to_set_and_exits_2(
 
 async def _fill(database: Path, count: int) -> None:
     survey = load_survey(SMALL)
-    secret = load_secret(None, None, database)  # before the store creates the file, as the CLI
-    store = await open_store(str(database))
+    # Before the store creates the file, as the CLI does.
+    secret = load_secret(None, None, database, database.parent / "keys")
+    store = await open_store(str(database), analysis_key=ANALYSIS_PUBLIC)
     service = SurveyService(survey, store, Pseudonyms(secret), clock=lambda: NOW)
     for user in range(count):
         result = await service.step(user, Opened("sv"))
@@ -107,7 +109,11 @@ async def _fill(database: Path, count: int) -> None:
 def test_stats_and_export_print_the_published_suppressed_tallies(tmp_path: Path) -> None:
     database = tmp_path / "survey.db"
     asyncio.run(_fill(database, 7))
-    env = {"SURVEYBOT_DATABASE": str(database), "SURVEYBOT_SURVEY": str(SMALL)}
+    env = {
+        "SURVEYBOT_DATABASE": str(database),
+        "SURVEYBOT_SURVEY": str(SMALL),
+        "SURVEYBOT_KEY_DIR": str(tmp_path / "keys"),
+    }
     result = _cli("stats", "--json", env=env)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)

@@ -21,6 +21,7 @@ from bot.privacy.pseudonyms import Pseudonyms
 from bot.staff.service import StaffService
 from bot.survey.model import Survey
 from storage import open_store
+from tests.analysis_key import ANALYSIS_PUBLIC
 from tests.fakes.bot_api import FakeBotApi
 
 SECRET = b"e2e-test-secret-which-is-long-enough-000"
@@ -55,7 +56,9 @@ async def running_bot(
 
     Functional tests let one resident press faster than Telegram's per-chat pace (the flood
     tests use the real limits)."""
-    store = await open_store(str(database))
+    store = await open_store(
+        str(database), analysis_key=ANALYSIS_PUBLIC, batch=survey.min_group_size
+    )
     service = SurveyService(survey, store, Pseudonyms(SECRET), clock=clock)
     options = BotOptions(
         token=server.token,

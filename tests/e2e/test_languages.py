@@ -14,6 +14,7 @@ import pytest
 
 from bot.conversation.direction import paragraph_direction, unmarked
 from bot.survey.model import Survey
+from tests.analysis_key import ANALYSIS_PRIVATE
 from tests.e2e.driver import SurveyTaker
 from tests.e2e.harness import running_bot
 from tests.fakes.bot_api import FakeBotApi, User
@@ -61,7 +62,7 @@ async def test_residents_finish_the_survey_in_their_language(
         user = User(555_000_222, "Resident", language_code=telegram)
         taker = SurveyTaker(server, Resident(server, user), survey, language, random.Random(7))
         await taker.answer_all()
-        responses = await bot.service.store.responses(survey.id)
+        responses = await bot.service.store.responses(survey.id, ANALYSIS_PRIVATE)
     assert [r.language for r in responses] == [language]
     shown = shown_paragraphs(server, user.id)
     thanks = survey.thanks[language].splitlines()[0]
@@ -117,7 +118,7 @@ async def test_language_switch_mid_survey_keeps_the_answers_given(
             if thanks in unmarked(screen.text):
                 break
             screen = await taker.answer_one(screen)
-        responses = await bot.service.store.responses(survey.id)
+        responses = await bot.service.store.responses(survey.id, ANALYSIS_PRIVATE)
     assert [r.language for r in responses] == ["fa"]
     for question_id, value in given.items():
         assert responses[0].answers[question_id] == value, question_id

@@ -18,6 +18,7 @@ from bot.stats.text import table_html, table_plain
 from bot.survey.loader import load_survey
 from bot.survey.model import Survey
 from storage.base import Cell, Snapshot
+from tests.analysis_key import ANALYSIS_PRIVATE
 from tests.e2e.driver import SurveyTaker, step_of
 from tests.e2e.harness import RunningBot, running_bot
 from tests.fakes.bot_api import FakeBotApi, User
@@ -43,7 +44,7 @@ async def _answer(server: FakeBotApi, survey: Survey, count: int, seed: int = 1)
 async def _recount(bot: RunningBot, survey: Survey) -> Snapshot:
     """The tallies recounted from the stored responses (not from the store's counters)."""
     cells: dict[Cell, int] = {}
-    responses = await bot.service.store.responses(survey.id)
+    responses = await bot.service.store.responses(survey.id, ANALYSIS_PRIVATE)
     for response in responses:
         for cell in tally_cells(survey, dict(response.answers)):
             cells[cell] = cells.get(cell, 0) + 1
@@ -178,7 +179,7 @@ async def test_reload_keeps_the_survey_on_errors_and_orphans_and_applies_valid_c
         screen = await mid.send_text("3", settle=0.05)
         screen = await mid.press(data=f"{step_of(screen)}:s", settle=0.05)
         assert "Thank you" in screen.text
-        responses = await bot.service.store.responses(small.id)
+        responses = await bot.service.store.responses(small.id, ANALYSIS_PRIVATE)
         mids = [r for r in responses if r.survey_version == bot.service.survey.version]
         assert len(mids) == 1 and mids[0].answers["area"] == "north"
         entries = await bot.service.store.audit_log()

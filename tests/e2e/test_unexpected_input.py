@@ -8,14 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from bot.privacy.pseudonyms import Pseudonyms
 from bot.survey.loader import load_survey
 from bot.survey.model import Survey
 from tests.e2e.driver import step_of
-from tests.e2e.harness import RunningBot, running_bot
+from tests.e2e.harness import SECRET, RunningBot, running_bot
 from tests.fakes.bot_api import FakeBotApi, User
 from tests.fakes.residents import Resident, Screen
 
 SMALL = Path(__file__).with_name("small_survey.yaml")
+#: The harness's pseudonyms (same secret), to open stored sessions.
+PSEUDONYMS = Pseudonyms(SECRET)
 
 
 @dataclass
@@ -26,9 +29,10 @@ class Chat:
     survey: Survey
 
     async def stored_session(self) -> str | None:
-        service = self.bot.service
-        key = service._pseudonyms.session_key(self.survey.id, self.resident.user.id)
-        return await service.store.load_session(key)
+        """The resident's session as the bot stored it, opened with their derived key."""
+        keys = PSEUDONYMS.keys(self.survey.id, self.resident.user.id)
+        sealed = await self.bot.service.store.load_session(keys.session_key)
+        return None if sealed is None else keys.open_state(sealed)
 
     async def at_question(self, *presses: str) -> Screen:
         """Start, then press the choices given (ids of single/scale choices)."""

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from tests.analysis_key import ANALYSIS_PUBLIC
 from tests.fakes.bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,6 +95,7 @@ class BotProcess:
             SURVEYBOT_DATABASE=str(self.database),
             SURVEYBOT_SURVEY=str(self.survey),
             SURVEYBOT_SECRET=TEST_SECRET,
+            SURVEYBOT_ANALYSIS_KEY=ANALYSIS_PUBLIC,
             SURVEYBOT_POLL_TIMEOUT="1",
             SURVEYBOT_LOG_LEVEL=self.log_level,
             PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),

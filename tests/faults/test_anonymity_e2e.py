@@ -12,9 +12,10 @@ What this proves:
   resident's id (decimal or hexadecimal text, 4/8-byte little and big endian), name, username,
   phone number or personnummer, and no time of day (the storage-level checks of
   `tests/storage/test_anonymity.py`, reused); no text column holds a time finer than a day;
-- nothing joins a completion marker to a response: no shared column, no rowid, and the
-  physical orders of markers and responses say nothing about who finished when, nor about
-  each other;
+- nothing joins a completion marker to a response: no shared column, no rowid, no commit in
+  the WAL copied while the bot runs holds a marker together with a response, and every stored
+  response is sealed (it opens with the tests' analysis private key only); the order of rows in
+  the bytes is attacked at the storage level (`tests/storage/test_file_attacks.py`);
 - the bot's log at SURVEYBOT_LOG_LEVEL=DEBUG holds no resident id, name, username or typed
   answer; and in-process, with every library (PTB, the HTTP clients, aiosqlite) forced to DEBUG
   and redaction installed as the CLI installs it, no line holds a resident id.
@@ -52,8 +53,8 @@ from tests.storage.test_anonymity import (
     check_raw_bytes,
     read_files,
     residents,
-    spearman,
 )
+from tests.storage.test_file_attacks import wal_commits
 
 RESIDENTS = 200
 SEED = 2026
@@ -187,11 +188,12 @@ async def test_the_database_wal_and_log_do_not_know_the_residents(
     ) as bot:
         await answer_all(takers, 55)
         await server.wait_idle(timeout=10)
-        # Read while the bot runs: the WAL still holds old page images (sessions, markers).
+        # Read while the bot runs: the WAL may still hold old page images (sessions).
         database, wal = read_files(bot.database)
+        wal_path = bot.database.with_name(bot.database.name + "-wal")
+        raw_wal = wal_path.read_bytes() if wal_path.exists() else b""
         assert await bot.stop() == 0
     seconds = time.monotonic() - began
-    assert len(wal) > 0
     pseudonyms = Pseudonyms(load_secret(TEST_SECRET, None, None))
     # The storage-level checks key their noise filter on the survey id: use ours.
     monkeypatch.setattr(storage_anonymity, "SURVEY", survey.id)
@@ -211,7 +213,7 @@ async def test_the_database_wal_and_log_do_not_know_the_residents(
     got = sorted(response_form(r) for r in report.responses)
     assert got == expected
     assert report.sessions == 0
-    check_no_time_of_day_and_no_join(bot.database, survey, takers, pseudonyms)
+    check_no_time_of_day_and_no_join(bot.database, survey, takers, pseudonyms, raw_wal)
 
     # The CLI's log at SURVEYBOT_LOG_LEVEL=DEBUG: no id, name, username or typed answer (PTB,
     # which logs whole updates at DEBUG, is kept at INFO by the CLI).
@@ -230,10 +232,11 @@ async def test_the_database_wal_and_log_do_not_know_the_residents(
 
 
 def check_no_time_of_day_and_no_join(
-    path: Path, survey: Survey, takers: list[PatientTaker], pseudonyms: Pseudonyms
+    path: Path, survey: Survey, takers: list[PatientTaker], pseudonyms: Pseudonyms, wal: bytes
 ) -> None:
-    """Text columns hold no time of day; markers and responses share nothing to join on, and
-    their physical orders are unrelated to the order in which residents finished."""
+    """Text columns hold no time of day; markers and responses share nothing to join on, every
+    response is sealed, and no WAL commit (`wal`: copied while the bot ran) holds a marker
+    together with a response."""
     with sqlite3.connect(path) as db:
         tables = [r[0] for r in db.execute("SELECT name FROM sqlite_schema WHERE type='table'")]
         columns = {t: [row[1] for row in db.execute(f"PRAGMA table_info({t})")] for t in tables}
@@ -245,48 +248,23 @@ def check_no_time_of_day_and_no_join(
                     if isinstance(value, str):
                         assert not re.search(r"\d{1,2}[:.]\d{2}(?!\d)", value), (table, value)
         assert columns["markers"] == ["marker"]
-        assert not set(columns["markers"]) & set(columns["responses"])
-        for table in ("markers", "responses"):
+        assert not set(columns["markers"]) & set(columns["sealed_responses"])
+        for table in ("markers", "sealed_responses"):
             with pytest.raises(sqlite3.OperationalError):
                 db.execute(f"SELECT rowid FROM {table}")
-        markers = [row[0] for row in db.execute("SELECT marker FROM markers")]
-        responses = [
-            json.dumps({"language": lang, "answers": json.loads(a)}, sort_keys=True)
-            for lang, a in db.execute("SELECT language, answers FROM responses")
-        ]
+        markers = {row[0] for row in db.execute("SELECT marker FROM markers")}
+        boxes = [bytes(row[0]) for row in db.execute("SELECT box FROM sealed_responses")]
+        pending = [json.loads(b)["responses"] for (b,) in db.execute("SELECT body FROM pending")]
+        plain = db.execute("SELECT count(*) FROM responses").fetchone()[0]
     db.close()
-    assert markers == sorted(markers)
-    assert len(markers) == len(responses) == len(takers)
-
-    # Who is where: a resident's response by its (almost always unique) answers.
-    forms = [stored_form(survey, x.language, x.answers) for x in takers]
-    unique = {f for f in forms if forms.count(f) == 1}
-    marker_at = {m: i for i, m in enumerate(markers)}
-    response_at = {f: i for i, f in enumerate(responses) if f in unique}
-    known = [
-        (
-            x.finished_at,
-            marker_at[pseudonyms.completion_marker(survey.id, x.chat_id)],
-            response_at[f],
-        )
-        for x, f in zip(takers, forms, strict=True)
-        if f in unique
-    ]
-    assert len(known) >= 0.9 * len(takers)
-    known.sort()  # in the order the residents finished
-    for column in (1, 2):
-        assert abs(spearman(_ranks([k[column] for k in known]))) < 0.3
-    by_marker = sorted(known, key=lambda k: k[1])
-    assert abs(spearman(_ranks([k[2] for k in by_marker]))) < 0.3
-
-
-def _ranks(values: list[float]) -> list[int]:
-    """The rank of each value (a permutation of range(len(values)))."""
-    order = sorted(range(len(values)), key=lambda i: values[i])
-    ranks = [0] * len(values)
-    for rank, i in enumerate(order):
-        ranks[i] = rank
-    return ranks
+    assert plain == 0
+    assert len(markers) == len(takers)
+    assert len(boxes) + sum(map(len, pending)) == len(takers)
+    assert {pseudonyms.completion_marker(survey.id, x.chat_id) for x in takers} == markers
+    texts = [t.encode() for entries in pending for t in entries]
+    for commit in wal_commits(wal):
+        linked = any(m in commit for m in markers) and any(b in commit for b in boxes + texts)
+        assert not linked, "a WAL commit holds a marker together with a response"
 
 
 # ------------------------------------------------------------------ the DEBUG log, in-process

@@ -66,27 +66,51 @@ def test_a_short_or_unreadable_key_file_is_refused(tmp_path: Path) -> None:
         load_secret(None, binary, None)
 
 
-def test_first_run_generates_a_private_key_beside_the_database(tmp_path: Path) -> None:
-    database = tmp_path / "survey.db"
+def test_first_run_generates_a_private_key_away_from_the_database(tmp_path: Path) -> None:
+    database, keys = tmp_path / "data" / "survey.db", tmp_path / "keys"
+    database.parent.mkdir()
     old_umask = os.umask(0)  # even a careless umask gives 0600
     try:
-        secret = load_secret(None, None, database)
+        secret = load_secret(None, None, database, keys)
     finally:
         os.umask(old_umask)
-    key = tmp_path / "survey.db.key"
-    assert key_path(database) == key
+    key = key_path(database, keys)
+    assert key.parent == keys and key.name.startswith("survey.db-")
     assert mode(key) == 0o600
     assert re.fullmatch(rb"[0-9a-f]{64}", secret)
     assert key.read_text() == secret.decode() + "\n"
-    assert load_secret(None, None, database) == secret  # the next run reads it back
+    assert load_secret(None, None, database, keys) == secret  # the next run reads it back
+    assert sorted(p.name for p in database.parent.iterdir()) == []  # nothing beside the database
+
+
+def test_the_default_key_directory_is_not_the_database_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding 6: the key was generated as `<database>.key`, so a copy of the folder (a
+    backup, a public-records request) carried the key that unlocks the pseudonyms."""
+    monkeypatch.delenv("SURVEYBOT_KEY_DIR", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    database = tmp_path / "survey.db"
+    load_secret(None, None, database)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config"]
+    assert key_path(database).is_relative_to(tmp_path / "config" / "trygghetsbot")
+    with pytest.raises(SecretError, match="database's own folder"):
+        load_secret(None, None, database, tmp_path)
+
+
+def test_a_key_left_beside_the_database_must_be_moved(tmp_path: Path) -> None:
+    database = tmp_path / "survey.db"
+    (tmp_path / "survey.db.key").write_text("k" * 64)
+    with pytest.raises(SecretError, match=r"beside the database.*Move it"):
+        load_secret(None, None, database, tmp_path / "keys")
 
 
 def test_a_database_without_its_key_is_refused(tmp_path: Path) -> None:
     database = tmp_path / "survey.db"
     database.write_bytes(b"")
-    with pytest.raises(SecretError, match=r"key file .*survey\.db\.key is missing"):
-        load_secret(None, None, database)
-    assert not key_path(database).exists()
+    with pytest.raises(SecretError, match=r"key file .*survey\.db-.*\.key is missing"):
+        load_secret(None, None, database, tmp_path / "keys")
+    assert not key_path(database, tmp_path / "keys").exists()
 
 
 def test_no_secret_at_all_is_refused() -> None:
@@ -97,14 +121,14 @@ def test_no_secret_at_all_is_refused() -> None:
 
 
 def test_rotate_replaces_the_key(tmp_path: Path) -> None:
-    database = tmp_path / "survey.db"
-    before = load_secret(None, None, database)
-    rotate_secret(key_path(database))
-    after = load_secret(None, None, database)
+    database, keys = tmp_path / "survey.db", tmp_path / "keys"
+    before = load_secret(None, None, database, keys)
+    rotate_secret(key_path(database, keys))
+    after = load_secret(None, None, database, keys)
     assert after != before and len(after) == 64
-    assert mode(key_path(database)) == 0o600
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["survey.db.key"]  # no temp files
-    old, new = Pseudonyms(before), Pseudonyms(after)
+    assert mode(key_path(database, keys)) == 0o600
+    assert [p.name for p in keys.iterdir()] == [key_path(database, keys).name]  # no temp files
+    old, new = Pseudonyms(before, cost=2**8), Pseudonyms(after, cost=2**8)
     assert old.completion_marker("s", 123456789) != new.completion_marker("s", 123456789)
 
 

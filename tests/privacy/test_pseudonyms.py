@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import time
 
@@ -19,11 +21,61 @@ def test_pseudonyms_are_pinned() -> None:
     """The format is frozen: changing it mid-survey would lose every session and marker."""
     p = Pseudonyms(SECRET)
     assert p.session_key(SURVEY, 123456789).hex() == (
-        "fef293fa80d28fb5a18c4f1679efead798c0dbcdb5fd135de35998513e44bb31"
+        "9c6fe4863b244c82bb14e35f7cf89ec3f9a0022f120597bba20ebaa0b4bc70c4"
     )
     assert p.completion_marker(SURVEY, 123456789).hex() == (
-        "eb96e7d072402a6983a0e523edfb0e8055853b55d275abcb02917b7491c946ab"
+        "2bab4a6eda07db142618bb004d9c20ae8e9ab9fff9f2ebeade6b128c27def525"
     )
+
+
+def test_every_pseudonym_costs_a_memory_hard_scrypt() -> None:
+    """Finding 6 (files plus key): a pseudonym was one HMAC-SHA256 of the id (184k/s in pure
+    Python: every ~2**33 Telegram id in about 12 core-hours). Now it is scrypt with N=2**12,
+    r=8 (4 MiB per guess) over the HMAC: recomputed here by hand, so the parameters are pinned,
+    and scrypt refuses to run with less memory than that."""
+    user = 123456789
+    message = b"".join(
+        len(part).to_bytes(4, "big") + part
+        for part in (b"trygghetsbot/pseudonym/v2", SURVEY.encode(), str(user).encode())
+    )
+    password = hmac.new(SECRET, message, hashlib.sha256).digest()
+    kwargs = {"salt": b"trygghetsbot/scrypt/v2", "n": 2**12, "r": 8, "p": 1, "dklen": 96}
+    out = hashlib.scrypt(password, maxmem=2**26, **kwargs)  # type: ignore[arg-type]
+    keys = Pseudonyms(SECRET).keys(SURVEY, user)
+    assert (keys.session_key, keys.marker) == (out[:32], out[32:64])
+    with pytest.raises(ValueError):
+        hashlib.scrypt(password, maxmem=4 * 2**20 - 1, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_fast_hmac_of_the_id_finds_no_marker() -> None:
+    """The attack of finding 6: with the secret, try every id in a range with one fast HMAC
+    each (the old scheme, with every purpose string it used): none is a marker or session key."""
+    p = Pseudonyms(SECRET)
+    real = {p.completion_marker(SURVEY, u) for u in range(5000, 5003)}
+    real |= {p.session_key(SURVEY, u) for u in range(5000, 5003)}
+    for purpose in (
+        "trygghetsbot/completion/v1",
+        "trygghetsbot/session/v1",
+        "trygghetsbot/pseudonym/v2",
+    ):
+        for user in range(4990, 5010):
+            message = b"".join(
+                len(part).to_bytes(4, "big") + part
+                for part in (purpose.encode(), SURVEY.encode(), str(user).encode())
+            )
+            assert hmac.new(SECRET, message, hashlib.sha256).digest() not in real
+
+
+async def test_keys_are_derived_once_per_resident_and_sealed_state_is_theirs() -> None:
+    p = Pseudonyms(SECRET, cost=2**8)
+    first = await p.resident(SURVEY, 42)
+    assert await p.resident(SURVEY, 42) is first  # cached: one derivation per resident
+    other = await p.resident(SURVEY, 43)
+    sealed = first.seal_state('{"area": "south"}')
+    assert "south" not in sealed and sealed != first.seal_state('{"area": "south"}')
+    assert first.open_state(sealed) == '{"area": "south"}'
+    assert other.open_state(sealed) is None
+    assert first.open_state("not base64 !") is None
 
 
 def test_pseudonyms_differ_by_purpose_survey_user_and_secret() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from storage import AuditEntry, Cell, MemoryStore, Response, SQLiteStore, Store
+from tests.analysis_key import ANALYSIS_PRIVATE, ANALYSIS_PUBLIC
 
 DAY = date(2025, 5, 12)
 SURVEY = "halmstad-2025"
@@ -19,10 +20,13 @@ SURVEY = "halmstad-2025"
 @pytest.fixture(params=["memory", "sqlite"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
     opened: Store
+    # Batch 1: items are released at once (the batch itself is tested below).
     if request.param == "memory":
-        opened = MemoryStore()
+        opened = MemoryStore(analysis_key=ANALYSIS_PUBLIC, batch=1)
     else:
-        opened = await SQLiteStore.open(tmp_path / "survey.db")
+        opened = await SQLiteStore.open(
+            tmp_path / "survey.db", analysis_key=ANALYSIS_PUBLIC, batch=1
+        )
     yield opened
     await opened.close()
 
@@ -104,7 +108,7 @@ async def test_complete_writes_everything_at_once(store: Store) -> None:
     assert await store.is_completed(marker(1))
     assert await store.load_session(key(1)) is None
     assert await store.count_responses(SURVEY) == 1
-    [stored] = await store.responses(SURVEY)
+    [stored] = await store.responses(SURVEY, ANALYSIS_PRIVATE)
     assert stored == response(1)  # free texts are not part of the stored response
     assert stored.free_texts == {}
     assert await store.free_texts(SURVEY) == [("why", "Dålig belysning vid stationen")]
@@ -113,13 +117,13 @@ async def test_complete_writes_everything_at_once(store: Store) -> None:
 
 async def test_second_complete_with_same_marker_changes_nothing(store: Store) -> None:
     assert await complete(store, 1, texts={"why": "first"})
-    before = (await store.tallies(SURVEY), await store.responses(SURVEY))
+    before = (await store.tallies(SURVEY), await store.responses(SURVEY, ANALYSIS_PRIVATE))
     await store.save_session(key(1), SURVEY, "{}", DAY)
     again = Response(SURVEY, "v1", DAY, "en", {"safe_day": "not"}, {"why": "second"})
     assert not await store.complete(
         session_key=key(1), marker=marker(1), response=again, cells=[Cell("safe_day", "not")]
     )
-    assert (await store.tallies(SURVEY), await store.responses(SURVEY)) == before
+    assert (await store.tallies(SURVEY), await store.responses(SURVEY, ANALYSIS_PRIVATE)) == before
     assert await store.free_texts(SURVEY) == [("why", "first")]
     assert await store.count_responses(SURVEY) == 1
     assert await store.load_session(key(1)) is None  # the session is still cleaned up
@@ -129,10 +133,13 @@ async def test_answers_come_back_as_json_data(store: Store) -> None:
     answers = {"places": ("park", "station"), "age": 41, "skip": None, "safe": "ja, så klart"}
     stored = Response(SURVEY, "v1", DAY, "sv", answers)  # type: ignore[arg-type]  # a tuple
     assert await store.complete(session_key=key(1), marker=marker(1), response=stored, cells=[])
-    [back] = await store.responses(SURVEY)
+    [back] = await store.responses(SURVEY, ANALYSIS_PRIVATE)
     assert back.answers == {**answers, "places": ["park", "station"]}
     back.answers["places"].append("x")  # type: ignore[union-attr]
-    assert (await store.responses(SURVEY))[0].answers["places"] == ["park", "station"]
+    assert (await store.responses(SURVEY, ANALYSIS_PRIVATE))[0].answers["places"] == [
+        "park",
+        "station",
+    ]
 
 
 async def test_unstorable_answers_write_nothing(store: Store) -> None:
@@ -149,7 +156,7 @@ async def test_invalid_cell_writes_nothing(store: Store) -> None:
         await complete(store, 1, [Cell("safe_day", "very"), Cell("", "x")])
     assert not await store.is_completed(marker(1))
     assert await store.load_session(key(1)) == "{}"
-    assert await store.responses(SURVEY) == []
+    assert await store.responses(SURVEY, ANALYSIS_PRIVATE) == []
     assert await store.tallies(SURVEY) == {}
 
 
@@ -169,7 +176,7 @@ async def test_surveys_are_kept_apart(store: Store) -> None:
     assert await complete(store, 1, survey="a")
     assert await complete(store, 2, survey="b", texts={"why": "b"})
     assert await store.count_responses("a") == 1
-    assert [r.survey_id for r in await store.responses("b")] == ["b"]
+    assert [r.survey_id for r in await store.responses("b", ANALYSIS_PRIVATE)] == ["b"]
     assert await store.free_texts("a") == []
 
 
@@ -199,7 +206,7 @@ async def test_publish_if_due_advances_in_batches(store: Store) -> None:
 async def test_responses_returns_all(store: Store) -> None:
     for n in range(25):
         assert await complete(store, n)
-    stored = await store.responses(SURVEY)
+    stored = await store.responses(SURVEY, ANALYSIS_PRIVATE)
     assert sorted(r.answers["age"] for r in stored) == list(range(30, 55))  # type: ignore[type-var]
 
 
@@ -221,3 +228,35 @@ async def test_concurrent_residents_do_not_interleave(store: Store) -> None:
     assert await store.count_responses(SURVEY) == 40
     assert await store.tallies(SURVEY) == {Cell("q", "a"): 40}
     assert await store.count_sessions(SURVEY) == 0
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+async def test_free_texts_are_released_in_whole_batches(kind: str, tmp_path: Path) -> None:
+    opened: Store
+    if kind == "memory":
+        opened = MemoryStore(analysis_key=ANALYSIS_PUBLIC, batch=3)
+    else:
+        opened = await SQLiteStore.open(tmp_path / "b.db", analysis_key=ANALYSIS_PUBLIC, batch=3)
+    try:
+        seen = []
+        for n in range(7):
+            await complete(opened, n, texts={"why": f"text {n}"})
+            seen.append(len(await opened.free_texts(SURVEY)))
+        assert seen == [0, 0, 3, 3, 3, 6, 6]
+        assert sorted(t for _, t in await opened.free_texts(SURVEY))[:1] == ["text 0"]
+        # Pending responses are kept (sealed) and count at once; only their release waits.
+        assert len(await opened.responses(SURVEY, ANALYSIS_PRIVATE)) == 7
+        assert await opened.count_responses(SURVEY) == 7
+    finally:
+        await opened.close()
+
+
+async def test_without_an_analysis_key_only_counters_are_kept(tmp_path: Path) -> None:
+    store = await SQLiteStore.open(tmp_path / "c.db", batch=1)
+    try:
+        await complete(store, 1)
+        assert await store.count_responses(SURVEY) == 1
+        assert await store.tallies(SURVEY) != {}
+        assert await store.responses(SURVEY, ANALYSIS_PRIVATE) == []
+    finally:
+        await store.close()

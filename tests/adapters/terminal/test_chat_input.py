@@ -19,6 +19,8 @@ SURVEY = """\
 id: chat_test
 title: {{sv: Test, en: Test}}
 languages: [sv, en]
+# Free texts are released in batches of min_group_size: 2 lets two test responses show them.
+min_group_size: 2
 {window}
 intro: {{sv: Välkommen., en: Welcome.}}
 privacy: {{sv: "Inga id sparas.", en: "PRIVACY-NOTICE: no ids are stored."}}
@@ -63,7 +65,8 @@ def responses(database: Path) -> tuple[int, list[tuple[str, str]]]:
     async def read() -> tuple[int, list[tuple[str, str]]]:
         store = await open_store(str(database))
         try:
-            return await store.count_responses("chat_test"), await store.free_texts("chat_test")
+            texts = sorted(await store.free_texts("chat_test"))
+            return await store.count_responses("chat_test"), texts
         finally:
             await store.close()
 
@@ -95,7 +98,9 @@ def test_a_command_at_the_text_question_is_never_the_answer(tmp_path: Path, surv
     assert out.count("PRIVACY-NOTICE: no ids are stored.") == 2, out
     assert out.count("I don't know that command") == 2, out
     assert "Thank you!" in out
-    assert responses(database) == (1, [("comment", "More lights")])
+    # a second test response releases the batch of free texts (at least min_group_size)
+    chat(tmp_path, survey, "1\n1\nSecond\n", "--database", str(database), "--as", "2")
+    assert responses(database) == (2, [("comment", "More lights"), ("comment", "Second")])
 
 
 def test_help_lists_only_commands_the_chat_supports(tmp_path: Path, survey: Path) -> None:
