@@ -6,7 +6,8 @@ question, overall and split by each breakdown question, with a `*` row for how m
 in each; number questions have no tally and are left out): no count
 below k that a table hides; the free-text export holds only (question id, text), sorted, so its
 order says nothing about when an answer came; no cell can start a spreadsheet formula (residents
-wrote the free texts; a leading = + - @ is defused with an apostrophe).
+wrote the free texts; a leading = + - @ is defused with an apostrophe), and no cell holds a
+control, bidi or invisible format character (`bot.privacy.pseudonyms.plain_text`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 
+from bot.privacy.pseudonyms import plain_text
 from bot.stats.tables import PublishedCount, Table, available_tables, overall_table, split_table
 from bot.survey.model import Survey
 from bot.survey.questions import NumberQuestion
@@ -81,7 +83,9 @@ def _pct(value: float | None) -> str:
 
 
 def _safe(cell: str) -> str:
-    """Defuse a cell a spreadsheet would run as a formula."""
+    """Defuse a cell a spreadsheet would run as a formula, or show reversed or hidden text
+    (control and bidi characters a store written before scrubbing removed them may hold)."""
+    cell = plain_text(cell)
     return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
