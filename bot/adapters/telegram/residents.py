@@ -184,7 +184,8 @@ class ResidentHandlers:
         if shown is None:
             # The step is stored; the resident's next press is stale and draws it again.
             return
-        await self._settle_screen(context, user.id, chat_id, shown, result)
+        gone = target.message_id if shown != target.message_id else None
+        await self._settle_screen(context, user.id, chat_id, shown, result, gone=gone)
 
     async def _redraw(
         self,
@@ -215,15 +216,23 @@ class ResidentHandlers:
             return
         shown = await messages.show(context.bot, chat_id, target.message_id, screen)
         if shown is not None:
-            await self._settle_screen(context, user_id, chat_id, shown, current)
+            gone = target.message_id if shown != target.message_id else None
+            await self._settle_screen(context, user_id, chat_id, shown, current, gone=gone)
 
     async def _settle_screen(
-        self, context: Context, user_id: int, chat_id: int, shown: int, result: StepResult
+        self,
+        context: Context,
+        user_id: int,
+        chat_id: int,
+        shown: int,
+        result: StepResult,
+        *,
+        gone: int | None = None,
     ) -> None:
-        """Message `shown` now shows the step's screen: older survey messages go, and the
-        session and `self.shown` learn which message it is."""
+        """Message `shown` now shows the step's screen: older survey messages go (except
+        `gone`, known not to exist), and the session and `self.shown` learn which it is."""
         before, after = result.before, result.after
-        if before is not None and before.screen not in (None, shown):
+        if before is not None and before.screen not in (None, shown, gone):
             # The press came from another message (e.g. /language), or the survey had to be
             # sent anew: the old survey message goes.
             await messages.delete(context.bot, chat_id, [before.screen or 0])
