@@ -16,7 +16,7 @@ def test_the_log_level_is_accepted_in_any_case(level: str) -> None:
 
 
 def test_an_unknown_log_level_is_one_line_naming_the_variable() -> None:
-    with pytest.raises(SettingsError, match="^SURVEYBOT_LOG_LEVEL is invalid"):
+    with pytest.raises(SettingsError, match=r"^SURVEYBOT_LOG_LEVEL is invalid"):
         load_settings(log_level="loud")
 
 

@@ -21,7 +21,7 @@ from bot.survey.loader import load_survey
 from bot.survey.model import Survey
 from tests.e2e.driver import step_of
 from tests.e2e.harness import RunningBot, running_bot
-from tests.fakes.bot_api import FakeBotApi, GroupChat, User
+from tests.fakes.bot_api import JSON, FakeBotApi, GroupChat, User
 from tests.fakes.residents import Resident, Screen
 
 SMALL = Path(__file__).with_name("small_survey.yaml")
@@ -164,7 +164,7 @@ async def test_updates_without_sender_chat_or_message_break_nothing(
     screen = await chat.at_question()
     message = chat.server.bot_messages(chat.resident.chat_id)[-1].to_dict()
     caplog.set_level(logging.WARNING)
-    odd = [
+    odd: list[JSON] = [
         {"callback_query": {"id": "q-1", "chat_instance": "1", "data": "1:go", "message": message}},
         {"callback_query": {"id": "q-2", "from": chat.resident.user.to_dict(),
                             "chat_instance": "1", "data": "1:go", "inline_message_id": "i"}},

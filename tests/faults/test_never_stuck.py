@@ -12,6 +12,7 @@ import contextlib
 import os
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -95,9 +96,13 @@ async def inject_faults(server: FakeBotApi, rng: random.Random, rate: float) -> 
     """For about `rate` of all calls (getUpdates included), arm a 5xx or a dropped connection
     (before or after the server acted) for a coming call. Runs until cancelled."""
     seen = len(server.calls)
+
+    def more(seen: int) -> Callable[[], bool]:
+        return lambda: len(server.calls) > seen
+
     while True:
         with contextlib.suppress(TimeoutError):
-            await server.wait_for(lambda seen=seen: len(server.calls) > seen, 5.0)
+            await server.wait_for(more(seen), 5.0)
         new, seen = len(server.calls) - seen, len(server.calls)
         for _ in range(new):
             if rng.random() >= rate or server.faults.pending > 4:
