@@ -108,9 +108,7 @@ def plain_text(text: str) -> str:
     return "".join(
         ch
         for ch in text
-        if ch == "\n"
-        or ch in _KEPT_FORMAT
-        or unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
+        if ch == "\n" or ch in _KEPT_FORMAT or unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
     )
 
 

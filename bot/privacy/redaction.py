@@ -6,9 +6,10 @@ What must hold:
   level): numbers of 5 or more digits (Telegram user and chat ids) become `<id>`, bot tokens
   `<token>`, and any given secret `<secret>`. What is neither secret nor identifying stays
   readable: a port after a host (`127.0.0.1:18083`, `localhost:8081`), a hexadecimal object
-  address (`0x7f3a5c2b1d90`) and the digits of a decimal fraction (`0.123456 s`). The message, its arguments, a formatted exception
-  and stack info are all rewritten. The filter sits on the handlers, not on loggers, because a
-  logger's filters do not see records propagated from its children.
+  address (`0x7f3a5c2b1d90`) and the digits of a decimal fraction (`0.123456 s`). The message,
+  its arguments, a formatted exception and stack info are all rewritten. The filter sits on
+  the handlers, not on loggers, because a logger's filters do not see records propagated from
+  its children.
 - the log format has no timestamp: the journal (systemd) or container runtime adds one to each
   line, and the bot itself never writes the exact time of a resident's action. Lines about
   residents' actions (e.g. one per HTTP request) are kept out: httpx and aiosqlite log at
