@@ -39,10 +39,12 @@ SEED = 20261201
 
 
 class ButtonsOnlyTaker(PatientTaker):
-    """A `PatientTaker` who never sends /start after the first: when the screen does not move
-    on, they press again - the button they pressed, else Back, else the first one."""
+    """A `PatientTaker` who never sends /start to go on: when the screen does not move on, they
+    press again - the button they pressed, else Back, else the first one. Only when the bot has
+    shown nothing at all yet (their opening /start was lost in a crash) do they open it again."""
 
     repeats: int = 0
+    reopened: int = 0
 
     async def _nudge(self) -> None:
         screen = self.resident.current()
@@ -52,6 +54,9 @@ class ButtonsOnlyTaker(PatientTaker):
         back = next((d for d in data if d.endswith(":b")), None)
         again = pressed if pressed in data else back or (data[0] if data else None)
         if again is None:
+            if screen.message_id == 0:
+                self.reopened += 1
+                super()._send_start()
             await self._wait(screen)
             return
         self.repeats += 1
@@ -117,6 +122,7 @@ async def inject_faults(server: FakeBotApi, rng: random.Random, rate: float) -> 
 def summary(takers: list[ButtonsOnlyTaker]) -> str:
     return (
         f"{sum(x.repeats for x in takers)} repeated presses, "
+        f"{sum(x.reopened for x in takers)} opening /start repeated (nothing shown yet), "
         f"{sum(x.presses_sent for x in takers)} presses, "
         f"{sum(x.messages_sent for x in takers)} messages"
     )

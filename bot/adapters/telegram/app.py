@@ -8,7 +8,11 @@ What must hold:
   sends stay within Telegram's flood limits (`bot.adapters.telegram.flood`);
 - the same update delivered twice is handled once (a bounded memory of recent update ids);
 - SIGTERM/SIGINT stop cleanly: polling stops, running steps finish, the store is closed;
-  SIGHUP reloads the survey file (through the admin service when one is wired in).
+  SIGHUP reloads the survey file (through the admin service when one is wired in). A signal
+  while the bot is still reaching Telegram, or while Telegram is down, stops it just as cleanly;
+- a rejected token (at start, or revoked while running) and an unreachable server at start
+  end `run_until_stopped` with a `StopError`: one line without the token, and an exit status;
+  a background job's failure never stops the shutdown.
 """
 
 from __future__ import annotations
