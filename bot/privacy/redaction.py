@@ -5,11 +5,11 @@ What must hold:
   (httpx logs request URLs, which contain the bot token; PTB logs update contents at debug
   level): numbers of 5 or more digits (Telegram user and chat ids) become `<id>`, bot tokens
   `<token>`, and any given secret `<secret>`. What is neither secret nor identifying stays
-  readable: a port after a host (`127.0.0.1:18083`, `localhost:8081`), a hexadecimal object
-  address (`0x7f3a5c2b1d90`) and the digits of a decimal fraction (`0.123456 s`). The message,
-  its arguments, a formatted exception and stack info are all rewritten. The filter sits on
-  the handlers, not on loggers, because a logger's filters do not see records propagated from
-  its children.
+  readable: a port after a host (`127.0.0.1:18083`, `localhost:8081`, `('127.0.0.1', 18083)`),
+  a hexadecimal object address (`0x7f3a5c2b1d90`) and the digits of a decimal fraction
+  (`0.123456 s`). The message, its arguments, a formatted exception and stack info are all
+  rewritten. The filter sits on the handlers, not on loggers, because a logger's filters do
+  not see records propagated from its children.
 - the log format has no timestamp: the journal (systemd) or container runtime adds one to each
   line, and the bot itself never writes the exact time of a resident's action. Lines about
   residents' actions (e.g. one per HTTP request) are kept out: httpx and aiosqlite log at
@@ -27,7 +27,7 @@ _TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
 #: What may stay (group "keep": a host's port, a hex address, a fraction) or must go ("id").
 _NUMBERS = re.compile(
     r"(?P<keep>(?:localhost|\[[0-9A-Fa-f:]+\]|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+):\d{1,5}(?!\d)"
-    r"|0x[0-9A-Fa-f]+|\d+\.\d+)"
+    r"|(?:'[\w-]*[.:][\w.:-]*'|\"[\w-]*[.:][\w.:-]*\"), \d{1,5}(?!\d)|0x[0-9A-Fa-f]+|\d+\.\d+)"
     r"|(?P<id>\d{5,})"
 )
 #: Loggers that would log per request or per query; kept at WARNING.

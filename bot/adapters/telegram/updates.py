@@ -64,6 +64,8 @@ class TolerantBot(ExtBot[None]):
             return await super().get_updates(*args, **kwargs)
         except TelegramError as err:
             if self.lifecycle.stopping:
+                if isinstance(err, InvalidToken):  # the reason the bot stops: said once
+                    return ()
                 log.warning(
                     "could not confirm the last updates at shutdown (%s); Telegram may deliver "
                     "them again, and each is handled once",
