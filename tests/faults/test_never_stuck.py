@@ -97,17 +97,21 @@ def buttons_only(takers: list[PatientTaker]) -> list[ButtonsOnlyTaker]:
     return out
 
 
-async def inject_faults(server: FakeBotApi, rng: random.Random, rate: float) -> None:
+async def inject_faults(
+    server: FakeBotApi, rng: random.Random, rate: float, stop: asyncio.Event
+) -> None:
     """For about `rate` of all calls (getUpdates included), arm a 5xx or a dropped connection
-    (before or after the server acted) for a coming call. Runs until cancelled."""
+    (before or after the server acted) for a coming call, until `stop` is set. (A flag, not
+    cancellation: Python 3.11's `asyncio.wait_for`, which the fake's `wait_for` uses, can
+    swallow a cancellation that arrives as its wait ends.)"""
     seen = len(server.calls)
 
     def more(seen: int) -> Callable[[], bool]:
-        return lambda: len(server.calls) > seen
+        return lambda: len(server.calls) > seen or stop.is_set()
 
-    while True:
+    while not stop.is_set():
         with contextlib.suppress(TimeoutError):
-            await server.wait_for(more(seen), 5.0)
+            await server.wait_for(more(seen), 1.0)
         new, seen = len(server.calls) - seen, len(server.calls)
         for _ in range(new):
             if rng.random() >= rate or server.faults.pending > 4:
@@ -136,12 +140,13 @@ async def test_forty_residents_finish_by_buttons_under_5xx_and_dropped_connectio
     takers = buttons_only(make_takers(server, survey, RESIDENTS, SEED, patience=5.0))
     began = time.monotonic()
     async with BotProcess(server, tmp_path, survey_path, flood_limits=False) as bot:
-        faults = asyncio.create_task(inject_faults(server, rng, FAULT_RATE))
+        stop = asyncio.Event()
+        faults = asyncio.create_task(inject_faults(server, rng, FAULT_RATE, stop))
         try:
             await run_all(list(takers), timeout=150, concurrency=RESIDENTS)
         finally:
-            faults.cancel()
-            await asyncio.gather(faults, return_exceptions=True)
+            stop.set()
+            await asyncio.wait_for(faults, 10)
         server.faults.clear()
         assert await bot.stop() == 0
     seconds = time.monotonic() - began
