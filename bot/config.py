@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,}$")
@@ -30,8 +30,9 @@ class Settings(BaseSettings):
         env_prefix="SURVEYBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    #: The bot token from @BotFather. Required by `survey-bot run` only.
-    token: str | None = None
+    #: The bot token from @BotFather. Required by `survey-bot run` only. A `SecretStr`: it
+    #: shows as `**********` in every repr and error; `get_secret_value()` where it is used.
+    token: SecretStr | None = None
     #: Bot API server; a self-hosted telegram-bot-api server works too.
     api_base_url: str = DEFAULT_API_BASE_URL
     #: The store: a SQLite file path (or `sqlite:///path`).
@@ -91,26 +92,34 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
-        return value.rstrip("/")
+        # PTB's examples write the server with "/bot" (its `base_url`); the bot adds that part
+        # itself, so both forms mean the same server.
+        return value.rstrip("/").removesuffix("/bot").rstrip("/")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @property
     def all_staff(self) -> frozenset[int]:
         """Admins are staff too."""
         return self.staff | self.admins
 
-    def require_token(self) -> str:
+    def require_token(self) -> SecretStr:
         """The token, or a SettingsError saying how to get one."""
-        if not self.token:
+        token = self.token.get_secret_value().strip() if self.token else ""
+        if not token:
             raise SettingsError(
                 "SURVEYBOT_TOKEN is not set: create a bot with @BotFather in Telegram and put "
                 "its token in the environment or in .env"
             )
-        if not TOKEN_PATTERN.match(self.token.strip()):
+        if not TOKEN_PATTERN.match(token):
             raise SettingsError(
                 "SURVEYBOT_TOKEN does not look like a bot token (expected 123456789:ABC..., "
                 "as @BotFather gives it)"
             )
-        return self.token.strip()
+        return SecretStr(token)
 
 
 def load_settings(**overrides: object) -> Settings:

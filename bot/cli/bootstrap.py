@@ -36,7 +36,8 @@ def settings_with_logging() -> Settings:
     """The settings, with logging configured and the secrets registered for redaction."""
     settings = load_settings()
     configure_logging(settings.log_level)
-    install_redaction([s for s in (settings.token, settings.secret) if s])
+    token = settings.token.get_secret_value() if settings.token else None
+    install_redaction([s for s in (token, settings.secret) if s])
     return settings
 
 

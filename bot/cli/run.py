@@ -1,7 +1,11 @@
 """`survey-bot run`: the running bot's lifecycle around `bot.adapters.telegram.app`.
 
 What must hold: the store is opened before polling starts and closed after it stops; idle
-sessions are purged periodically (hourly); SIGHUP reloads the survey file like /reload.
+sessions are purged periodically (hourly), and a failed purge is logged and tried again at the
+next hour (it never ends the purging, nor the shutdown); SIGHUP reloads the survey file like
+/reload. When Telegram rejects the token (at start, or later: revoked) or cannot be reached at
+start, the command ends with ONE line (`StopError`) and a non-zero status: 2 for a setting to
+fix, 1 for an unreachable server (a supervisor restarts the bot; see README).
 """
 
 from __future__ import annotations
@@ -9,10 +13,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sys
 
-from bot.adapters.telegram.app import BotOptions, build_application, run_until_stopped
+from pydantic import SecretStr
+
+from bot.adapters.telegram.app import BotOptions, StopError, build_application, run_until_stopped
 from bot.cli.bootstrap import load_survey_or_fail, now, open_service, settings_with_logging
 from bot.config import Settings
+from bot.conversation.service import SurveyService
 from bot.staff.service import StaffService
 from bot.survey.model import Survey
 
@@ -20,7 +28,7 @@ log = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 3600
 
 
-async def serve(settings: Settings, survey: Survey, token: str) -> None:
+async def serve(settings: Settings, survey: Survey, token: SecretStr) -> None:
     """Run the bot until SIGTERM/SIGINT."""
     service = await open_service(settings, survey)
     staff = StaffService(service, survey_path=settings.survey, clock=now)
@@ -45,9 +53,7 @@ async def serve(settings: Settings, survey: Survey, token: str) -> None:
 
     async def purge_forever() -> None:
         while True:
-            removed = await service.purge_idle()
-            if removed:
-                log.info("deleted %d idle session(s)", removed)
+            await purge_once(service)
             await asyncio.sleep(PURGE_EVERY_SECONDS)
 
     try:
@@ -62,10 +68,25 @@ async def serve(settings: Settings, survey: Survey, token: str) -> None:
         await service.store.close()
 
 
+async def purge_once(service: SurveyService) -> None:
+    """Delete idle sessions; a failure is one log line (the next run tries again)."""
+    try:
+        removed = await service.purge_idle()
+    except Exception as err:  # a locked or failing store must not end the purging
+        log.warning("could not delete idle sessions: %s: %s", type(err).__name__, err)
+        return
+    if removed:
+        log.info("deleted %d idle session(s)", removed)
+
+
 def run_command(args: argparse.Namespace) -> int:
     """`survey-bot run`: read the settings and the survey, then serve until stopped."""
     settings = settings_with_logging()
     token = settings.require_token()
     survey = load_survey_or_fail(settings.survey)
-    asyncio.run(serve(settings, survey, token))
+    try:
+        asyncio.run(serve(settings, survey, token))
+    except StopError as err:
+        print(f"survey-bot: {err}", file=sys.stderr)
+        return err.status
     return 0

@@ -14,7 +14,11 @@ What must hold:
   resident (`CACHE_SIZE` most recent), so a resident pays it once per process, not per step;
 - `scrub` replaces personal identity numbers, phone numbers, e-mail addresses, @usernames and
   URLs with `REMOVED`, and leaves ordinary numbers (years, house numbers, times) alone. It cannot
-  find names: the survey text asks residents not to write any.
+  find names: the survey text asks residents not to write any. It also removes what would make
+  a comment display otherwise than it reads (`plain_text`): control characters (except the
+  line break), bidi embeddings, overrides, isolates and marks, and invisible format characters;
+  the joiners ZWJ/ZWNJ stay (Persian words and emoji need them), as do letters of every script
+  (Arabic, Tigrinya...). Survey texts are not scrubbed: they use isolates on purpose.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import base64
 import hashlib
 import hmac
 import re
+import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -157,9 +162,29 @@ _PATTERNS = [
 ]
 
 
+#: Format characters that stay: zero-width non-joiner and joiner (part of words and emoji).
+_KEPT_FORMAT = frozenset("\u200c\u200d")
+#: Line and paragraph separators read as line breaks.
+_BREAKS = {"\u2028": "\n", "\u2029": "\n", "\r\n": "\n", "\r": "\n", "\t": " "}
+_BREAK = re.compile("|".join(re.escape(b) for b in sorted(_BREAKS, key=len, reverse=True)))
+
+
+def plain_text(text: str) -> str:
+    """`text` without control characters (a line break stays; CR, tab and the Unicode line
+    separators become a line break or a space) and without invisible format characters
+    (bidi controls, zero-width space, BOM, ...; ZWJ and ZWNJ stay)."""
+    text = _BREAK.sub(lambda m: _BREAKS[m.group()], text)
+    return "".join(
+        ch
+        for ch in text
+        if ch == "\n" or ch in _KEPT_FORMAT or unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
+    )
+
+
 def scrub(text: str) -> str:
-    """`text` with identity numbers, phone numbers, e-mail addresses, @usernames and URLs
-    replaced by `REMOVED`."""
+    """`text` as `plain_text`, with identity numbers, phone numbers, e-mail addresses,
+    @usernames and URLs replaced by `REMOVED`."""
+    text = plain_text(text)
     for pattern in _PATTERNS:
         text = pattern.sub(REMOVED, text)
     return text

@@ -4,9 +4,12 @@ What must hold:
 - every record that reaches a root handler is redacted first, including records from libraries
   (httpx logs request URLs, which contain the bot token; PTB logs update contents at debug
   level): numbers of 5 or more digits (Telegram user and chat ids) become `<id>`, bot tokens
-  `<token>`, and any given secret `<secret>`. The message, its arguments, a formatted exception
-  and stack info are all rewritten. The filter sits on the handlers, not on loggers, because a
-  logger's filters do not see records propagated from its children.
+  `<token>`, and any given secret `<secret>`. What is neither secret nor identifying stays
+  readable: a port after a host (`127.0.0.1:18083`, `localhost:8081`, `('127.0.0.1', 18083)`),
+  a hexadecimal object address (`0x7f3a5c2b1d90`) and the digits of a decimal fraction
+  (`0.123456 s`). The message, its arguments, a formatted exception and stack info are all
+  rewritten. The filter sits on the handlers, not on loggers, because a logger's filters do
+  not see records propagated from its children.
 - the log format has no timestamp: the journal (systemd) or container runtime adds one to each
   line, and the bot itself never writes the exact time of a resident's action. Lines about
   residents' actions (e.g. one per HTTP request) are kept out: httpx and aiosqlite log at
@@ -21,7 +24,12 @@ import sys
 from collections.abc import Iterable
 
 _TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
-_LONG_NUMBER = re.compile(r"\d{5,}")
+#: What may stay (group "keep": a host's port, a hex address, a fraction) or must go ("id").
+_NUMBERS = re.compile(
+    r"(?P<keep>(?:localhost|\[[0-9A-Fa-f:]+\]|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+):\d{1,5}(?!\d)"
+    r"|(?:'[\w-]*[.:][\w.:-]*'|\"[\w-]*[.:][\w.:-]*\"), \d{1,5}(?!\d)|0x[0-9A-Fa-f]+|\d+\.\d+)"
+    r"|(?P<id>\d{5,})"
+)
 #: Loggers that would log per request or per query; kept at WARNING.
 _QUIET_LOGGERS = ("httpx", "httpcore", "aiosqlite", "aiohttp")
 #: python-telegram-bot logs whole updates and API results at DEBUG (names, usernames, typed
@@ -42,7 +50,7 @@ class RedactingFilter(logging.Filter):
         for secret in self._secrets:
             text = text.replace(secret, "<secret>")
         text = _TOKEN.sub("<token>", text)
-        return _LONG_NUMBER.sub("<id>", text)
+        return _NUMBERS.sub(_keep_or_hide, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -58,6 +66,10 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = self.redact(record.stack_info)
         return True
+
+
+def _keep_or_hide(match: re.Match[str]) -> str:
+    return match.group("keep") or "<id>"
 
 
 def install_redaction(extra_secrets: Iterable[str] = ()) -> RedactingFilter:

@@ -14,7 +14,8 @@ question, overall and split by each breakdown question; number questions have no
 left out): no count that a table hides, and a hidden count is never written as a number; the
 free-text export holds only (question id, text), sorted, so its order says nothing about when an
 answer came; no cell can start a spreadsheet formula (residents wrote the free texts; a leading
-= + - @ is defused with an apostrophe).
+= + - @ is defused with an apostrophe), and no cell holds a control, bidi or invisible
+format character (`bot.privacy.pseudonyms.plain_text`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from bot.privacy.pseudonyms import plain_text
 from bot.stats.tables import Suppressed, Table, available_tables, overall_table, split_table
 from bot.survey.model import Survey
 from bot.survey.questions import NumberQuestion
@@ -140,7 +142,9 @@ def _cells(count: int | Suppressed, share: float | None) -> list[str]:
 
 
 def _safe(cell: str) -> str:
-    """Defuse a cell a spreadsheet would run as a formula."""
+    """Defuse a cell a spreadsheet would run as a formula, or show reversed or hidden text
+    (control and bidi characters a store written before scrubbing removed them may hold)."""
+    cell = plain_text(cell)
     return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from pydantic import SecretStr
 from telegram.ext import Application
 
 from bot.adapters.telegram.app import BotOptions, build_application, start_polling, stop_polling
@@ -61,7 +62,7 @@ async def running_bot(
     )
     service = SurveyService(survey, store, Pseudonyms(SECRET), clock=clock)
     options = BotOptions(
-        token=server.token,
+        token=SecretStr(server.token),
         api_base_url=server.url,
         concurrency=concurrency,
         poll_timeout=1,

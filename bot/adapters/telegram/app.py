@@ -8,7 +8,11 @@ What must hold:
   sends stay within Telegram's flood limits (`bot.adapters.telegram.flood`);
 - the same update delivered twice is handled once (a bounded memory of recent update ids);
 - SIGTERM/SIGINT stop cleanly: polling stops, running steps finish, the store is closed;
-  SIGHUP reloads the survey file (through the admin service when one is wired in).
+  SIGHUP reloads the survey file (through the admin service when one is wired in). A signal
+  while the bot is still reaching Telegram, or while Telegram is down, stops it just as cleanly;
+- a rejected token (at start, or revoked while running) and an unreachable server at start
+  end `run_until_stopped` with a `StopError`: one line without the token, and an exit status;
+  a background job's failure never stops the shutdown.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import SecretStr
 from telegram import BotCommand, BotCommandScopeChat, Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -37,6 +42,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from bot.adapters.telegram import messages
 from bot.adapters.telegram.aiohttp_request import AiohttpRequest
 from bot.adapters.telegram.flood import FloodLimiter
 from bot.adapters.telegram.ordering import PerResidentProcessor
@@ -58,7 +64,7 @@ _SEEN_LIMIT = 50_000
 class BotOptions:
     """How to reach Telegram and how hard to work."""
 
-    token: str
+    token: SecretStr
     api_base_url: str = "https://api.telegram.org"
     concurrency: int = 4096
     #: Seconds a getUpdates long poll waits for news.
@@ -108,12 +114,16 @@ def build_application(
             per_chat_rate=options.per_chat_rate,
             per_chat_burst=max(3, int(options.per_chat_rate * 3)),
         )
+    requests = (
+        request(connection_pool_size=pool, read_timeout=15, write_timeout=15),
+        request(read_timeout=options.poll_timeout + 10),
+    )
     bot = TolerantBot(
-        options.token,
+        options.token.get_secret_value(),
         base_url=f"{base}/bot",
         base_file_url=f"{base}/file/bot",
-        request=request(connection_pool_size=pool, read_timeout=15, write_timeout=15),
-        get_updates_request=request(read_timeout=options.poll_timeout + 10),
+        request=requests[0],
+        get_updates_request=requests[1],
         rate_limiter=limiter,
     )
     builder = (
@@ -129,7 +139,19 @@ def build_application(
         for handler in staff_handlers(handlers):
             application.add_handler(handler)
     register_resident_handlers(application, residents)
-    application.add_error_handler(_on_error)
+
+    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """One log line per failure (no user data), and a translated apology to the resident."""
+        error = context.error
+        log.error("failed to handle an update: %s: %s", type(error).__name__, error)
+        if log.isEnabledFor(logging.DEBUG) and error is not None:
+            log.debug("traceback", exc_info=error)
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is not None and chat.type == chat.PRIVATE:
+            language = messages.survey_language(service.survey, messages.language_code(update))
+            await messages.send(context.bot, chat.id, t("error", language))
+
+    application.add_error_handler(on_error)
     return application
 
 
@@ -219,16 +241,43 @@ async def register_commands(
             log.info("no staff command menu for one staff chat yet: %s", err)
 
 
-async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """One log line per failure (no user data), and a translated apology to the resident."""
-    error = context.error
-    log.error("failed to handle an update: %s: %s", type(error).__name__, error)
-    if log.isEnabledFor(logging.DEBUG) and error is not None:
-        log.debug("traceback", exc_info=error)
-    if isinstance(update, Update) and update.effective_chat and update.effective_user:
-        language = (update.effective_user.language_code or "sv").split("-")[0]
-        with contextlib.suppress(Exception):
-            await context.bot.send_message(update.effective_chat.id, t("error", language))
+class StopError(Exception):
+    """Polling could not start, or had to stop: `str()` is one line for the operator (no
+    token in it), `status` the process's exit status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+#: Exit statuses: the operator must fix a setting; Telegram could not be reached (a supervisor
+#: restarts the bot, with its own backoff).
+EXIT_SETTING = 2
+EXIT_UNREACHABLE = 1
+
+
+def token_rejected(base_url: str, *, running: bool) -> StopError:
+    when = "while the bot was running (revoked?)" if running else ""
+    return StopError(
+        f"Telegram rejected the token {when}".rstrip()
+        + f" (401/404 from {base_url}): check SURVEYBOT_TOKEN"
+        + ("" if base_url == "https://api.telegram.org" else " and SURVEYBOT_API_BASE_URL"),
+        EXIT_SETTING,
+    )
+
+
+def _start_error(error: BaseException, options: BotOptions | None) -> StopError:
+    base = options.api_base_url if options is not None else "the Bot API"
+    if isinstance(error, InvalidToken):
+        return token_rejected(base, running=False)
+    reason = f"{type(error).__name__}: {error}"
+    if options is not None:
+        reason = reason.replace(options.token.get_secret_value(), "<token>")
+    return StopError(
+        f"cannot reach Telegram at {base} ({reason}); check the network and "
+        "SURVEYBOT_API_BASE_URL (exiting; a supervisor such as systemd restarts the bot)",
+        EXIT_UNREACHABLE,
+    )
 
 
 async def run_until_stopped(
@@ -253,18 +302,59 @@ async def run_until_stopped(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     loop.add_signal_handler(signal.SIGHUP, _reload)
-    worker = None
+    bot = application.bot
+    failures: list[StopError] = []
+
+    def _rejected() -> None:
+        base = options.api_base_url if options is not None else "the Bot API"
+        failures.append(token_rejected(base, running=True))
+        stop.set()
+
+    if isinstance(bot, TolerantBot):
+        bot.lifecycle.on_token_rejected = _rejected
+    worker: asyncio.Task[None] | None = None
+    started = False
     try:
-        await start_polling(application, poll_timeout, options)
+        starting = loop.create_task(start_polling(application, poll_timeout, options))
+        stopping = loop.create_task(stop.wait())
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not starting.done():
+            starting.cancel()
+            await asyncio.gather(starting, return_exceptions=True)
+            log.info("stopped before Telegram answered")
+            return
+        error = starting.exception()
+        if isinstance(error, TelegramError):
+            raise _start_error(error, options) from None
+        starting.result()
+        started = True
         log.info("the bot is running; stop it with Ctrl+C or SIGTERM")
         worker = loop.create_task(background()) if background else None
         await stop.wait()
     finally:
-        log.info("stopping")
+        if started:
+            log.info("stopping")
         if worker is not None:
             worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
-        await stop_polling(application)
+            # The worker logs its own failures; its end must not stop the shutdown.
+            await asyncio.gather(worker, return_exceptions=True)
+        if isinstance(bot, TolerantBot):
+            bot.lifecycle.stopping = True
+        if started:
+            await stop_polling(application)
+        else:
+            await _close_requests(application)
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(sig)
+    if failures:
+        raise failures[0]
+
+
+async def _close_requests(application: Application) -> None:  # type: ignore[type-arg]
+    """Close the HTTP sessions of a bot that never finished starting (PTB's shutdown skips a
+    bot whose initialize failed)."""
+    bot = application.bot
+    for request in bot.lifecycle.requests if isinstance(bot, TolerantBot) else ():
+        with contextlib.suppress(Exception):
+            await request.shutdown()

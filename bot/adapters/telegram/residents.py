@@ -6,28 +6,27 @@ What must hold:
 - a button step costs at most two Bot API calls: the step is persisted first, then the press
   is answered (with a toast if the press changed nothing) and the message is edited only if
   its content changed;
+- a resident is never stuck: a press on a message that does not show the current step (an
+  edit that never arrived, a crash between saving a step and showing it, an old message) gets
+  the "earlier question" toast and the current step drawn on the pressed message, or sent anew
+  when that message cannot be edited; what the survey message shows is known from
+  `bot.adapters.telegram.shown`, never from the press's snapshot of it. A typed action always
+  shows the current step below it. A message that no longer exists is replaced by a new one;
+- buttons work only in the resident's own private chat; an update without a sender, chat or
+  message is ignored;
 - nothing here logs or keeps a user id, name or answer; handlers never touch the store (the
-  service does);
-- a failed Bot API call never loses an answer: it is logged as one line and the resident's next
-  press continues from the stored session.
+  service does); every Bot API call goes through `bot.adapters.telegram.messages` (retries).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 
-from telegram import (
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-    Update,
-)
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram import CallbackQuery, Chat, Message, Update
 from telegram.ext import ContextTypes
 
+from bot.adapters.telegram import messages
+from bot.adapters.telegram.shown import ShownScreens
 from bot.conversation.engine import (
     Ask,
     Cancelled,
@@ -35,6 +34,7 @@ from bot.conversation.engine import (
     Opened,
     Restarted,
     ShowIntro,
+    Stale,
     TextSent,
     Unexpected,
     UnexpectedKind,
@@ -53,23 +53,12 @@ log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 
 
-def markup(screen: Screen) -> InlineKeyboardMarkup | None:
-    """The inline keyboard of a screen (None when it has no buttons)."""
-    if not screen.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.text, callback_data=b.data) for b in row]
-            for row in screen.buttons
-        ]
-    )
-
-
 class ResidentHandlers:
     """Callbacks for residents' updates in private chats."""
 
     def __init__(self, service: SurveyService) -> None:
         self.service = service
+        self.shown = ShownScreens()
 
     # --- commands -----------------------------------------------------------------------
 
@@ -91,8 +80,9 @@ class ResidentHandlers:
             return
         result = await self.service.step(user.id, Cancelled(), telegram_language=user.language_code)
         language = self._language(result, user.language_code)
+        self.shown.forget(message.chat_id)
         if result.before is not None:
-            await self._delete_all(context, message.chat_id, _leftovers(result))
+            await messages.delete(context.bot, message.chat_id, _leftovers(result))
             await self._send(context, message.chat_id, Screen(t("discarded", language)))
         else:
             await self._send(context, message.chat_id, Screen(t("nothing_to_cancel", language)))
@@ -101,14 +91,14 @@ class ResidentHandlers:
         """/help: what the bot does and its commands."""
         if update.message is None:
             return
-        language = self._language(None, _language_code(update))
+        language = self._language(None, messages.language_code(update))
         await self._send(context, update.message.chat_id, Screen(t("help", language)))
 
     async def privacy(self, update: Update, context: Context) -> None:
         """/privacy: the survey's privacy notice."""
         if update.message is None:
             return
-        language = self._language(None, _language_code(update))
+        language = self._language(None, messages.language_code(update))
         screen = privacy_screen(self.service.survey, language)
         await self._send(context, update.message.chat_id, screen)
 
@@ -123,14 +113,14 @@ class ResidentHandlers:
         """A command the bot does not know (also staff commands from non-staff)."""
         if update.message is None:
             return
-        language = self._language(None, _language_code(update))
+        language = self._language(None, messages.language_code(update))
         await self._send(context, update.message.chat_id, Screen(t("unknown_command", language)))
 
     async def group(self, update: Update, context: Context) -> None:
         """A command in a group: point to a private chat, never run a survey there."""
         if update.message is None:
             return
-        language = self._language(None, _language_code(update))
+        language = self._language(None, messages.language_code(update))
         link = f"https://t.me/{context.bot.username}" if context.bot.username else "@"
         await self._send(context, update.message.chat_id, Screen(t("group", language, link=link)))
 
@@ -165,16 +155,23 @@ class ResidentHandlers:
 
     async def button(self, update: Update, context: Context) -> None:
         """A press on an inline button: persist the step, answer the press, edit the screen."""
-        query = update.callback_query
+        query, user = update.callback_query, update.effective_user
         if query is None:
             return
-        event = parse_callback(query.data or "")
-        user = query.from_user
-        if event is None:
-            await _answer(query, t("stale", self._language(None, user.language_code)))
-            return
-        result = await self.service.step(user.id, event, telegram_language=user.language_code)
         target = query.message if isinstance(query.message, Message) else None
+        code = user.language_code if user is not None else None
+        event = parse_callback(query.data or "")
+        if user is None or target is None or not _own_private_chat(target, user.id):
+            # No sender, an inline or inaccessible message, or a group: nothing of the survey.
+            await messages.answer(query, t("stale", self._language(None, code)))
+            return
+        if event is None:
+            await messages.answer(query, t("stale", self._language(None, code)))
+            return
+        result = await self.service.step(user.id, event, telegram_language=code)
+        if result.after is not None and all(isinstance(r, Stale) for r in result.replies):
+            await self._redraw(context, query, target, user.id, code, result)
+            return
         screens = [render(reply, self.service.survey) for reply in result.replies]
         changed = result.after != result.before
         toast: str | None = None
@@ -184,20 +181,74 @@ class ResidentHandlers:
                 toast = screen.toast
             elif edit is None:
                 edit = screen
-        await _answer(query, toast)
-        if edit is None or target is None:
+        await messages.answer(query, toast)
+        if edit is None:
             return
-        shown = await self._edit(context, target, edit)
         chat_id = target.chat_id
+        shown = await messages.show(context.bot, chat_id, target.message_id, edit)
+        if shown is None:
+            # The step is stored; the resident's next press is stale and draws it again.
+            return
+        gone = target.message_id if shown != target.message_id else None
+        await self._settle_screen(context, user.id, chat_id, shown, result, gone=gone)
+
+    async def _redraw(
+        self,
+        context: Context,
+        query: CallbackQuery,
+        target: Message,
+        user_id: int,
+        code: str | None,
+        result: StepResult,
+    ) -> None:
+        """A press on a button of an earlier step: the toast, and the current step drawn on the
+        pressed message unless it is known to show it already (a double press)."""
+        after = result.after
+        assert after is not None
+        chat_id = target.chat_id
+        language = self._language(result, code)
+        await messages.answer(query, t("stale", language))
+        if after.screen == target.message_id and self.shown.shows(
+            chat_id, target.message_id, after.step
+        ):
+            return
+        current = await self.service.step(user_id, Opened(code), telegram_language=code)
+        screen = next(
+            (s for s in (render(r, self.service.survey) for r in current.replies) if s.survey),
+            None,
+        )
+        if screen is None or current.after is None:
+            return
+        shown = await messages.show(context.bot, chat_id, target.message_id, screen)
+        if shown is not None:
+            gone = target.message_id if shown != target.message_id else None
+            await self._settle_screen(context, user_id, chat_id, shown, current, gone=gone)
+
+    async def _settle_screen(
+        self,
+        context: Context,
+        user_id: int,
+        chat_id: int,
+        shown: int,
+        result: StepResult,
+        *,
+        gone: int | None = None,
+    ) -> None:
+        """Message `shown` now shows the step's screen: older survey messages go (except
+        `gone`, known not to exist), and the session and `self.shown` learn which it is."""
         before, after = result.before, result.after
-        if before is not None and before.screen not in (None, shown):
+        if before is not None and before.screen not in (None, shown, gone):
             # The press came from another message (e.g. /language), or the survey had to be
             # sent anew: the old survey message goes.
-            await self._delete_all(context, chat_id, [before.screen or 0])
-        if after is None and before is not None:
-            await self._delete_all(context, chat_id, list(before.typed))
-        elif after is not None and after.screen != shown:
-            await self.service.set_screen(user.id, shown)
+            await messages.delete(context.bot, chat_id, [before.screen or 0])
+        if after is None:
+            self.shown.forget(chat_id)
+            if before is not None:
+                await messages.delete(context.bot, chat_id, list(before.typed))
+            return
+        self.shown.remember(chat_id, shown, after.step)
+        if after.screen != shown:
+            await self.service.set_screen(user_id, shown)
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -211,68 +262,36 @@ class ResidentHandlers:
         survey = self.service.survey
         for reply in result.replies:
             screen = render(reply, survey)
-            if not screen.survey:
-                await self._send(context, chat_id, screen)
-                continue
             sent = await self._send(context, chat_id, screen)
+            if not screen.survey:
+                continue
             before, after = result.before, result.after
             if sent is None:
-                # The step is stored; the old screen stays, and its buttons (or /start) go on.
+                # The step is stored; the old screen stays, and its buttons draw it again.
                 continue
             if before is not None and before.screen is not None:
-                await self._delete_all(context, chat_id, [before.screen])
+                await messages.delete(context.bot, chat_id, [before.screen])
             typed = message.message_id if isinstance(event, TextSent) else None
-            if after is None and before is not None:
-                leftovers = [*before.typed, *([typed] if typed else [])]
-                await self._delete_all(context, chat_id, leftovers)
-            elif after is not None and isinstance(reply, Ask | ShowIntro):
+            if after is None:
+                self.shown.forget(chat_id)
+                if before is not None:
+                    leftovers = [*before.typed, *([typed] if typed else [])]
+                    await messages.delete(context.bot, chat_id, leftovers)
+            elif isinstance(reply, Ask | ShowIntro):
+                self.shown.remember(chat_id, sent.message_id, reply.step)
                 await self.service.set_screen(user.id, sent.message_id, typed=typed)
 
     def _language(self, result: StepResult | None, telegram_language: str | None) -> str:
         if result is not None and result.language:
             return result.language
-        return self.service.language_for(telegram_language)
+        return messages.survey_language(self.service.survey, telegram_language)
 
     async def _send(self, context: Context, chat_id: int, screen: Screen) -> Message | None:
-        try:
-            return await context.bot.send_message(
-                chat_id, screen.text, parse_mode=ParseMode.HTML, reply_markup=markup(screen)
-            )
-        except TelegramError as err:
-            log.warning("could not send a message: %s", err)
-            return None
-
-    async def _edit(self, context: Context, message: Message, screen: Screen) -> int:
-        """Show `screen` on `message`; returns the id of the message that shows it (a new one
-        when the old could not be edited)."""
-        try:
-            await message.edit_text(
-                screen.text, parse_mode=ParseMode.HTML, reply_markup=markup(screen)
-            )
-        except BadRequest as err:
-            if "not modified" in str(err):
-                return message.message_id
-            log.warning("could not edit the survey message (%s); sending it anew", err)
-            sent = await self._send(context, message.chat_id, screen)
-            if sent is not None:
-                return sent.message_id
-        except TelegramError as err:
-            log.warning("could not edit the survey message: %s", err)
-        return message.message_id
-
-    async def _delete_all(self, context: Context, chat_id: int, ids: Sequence[int]) -> None:
-        for message_id in ids:
-            try:
-                await context.bot.delete_message(chat_id, message_id)
-            except TelegramError as err:
-                log.info("could not delete a message: %s", err)
+        return await messages.send_screen(context.bot, chat_id, screen)
 
 
-async def _answer(query: CallbackQuery, text: str | None) -> None:
-    try:
-        await query.answer(text=text)
-    except TelegramError as err:
-        log.info("could not answer a button press: %s", err)
+def _own_private_chat(message: Message, user_id: int) -> bool:
+    return message.chat.type == Chat.PRIVATE and message.chat.id == user_id
 
 
 def _leftovers(result: StepResult) -> list[int]:
@@ -280,11 +299,6 @@ def _leftovers(result: StepResult) -> list[int]:
     if before is None:
         return []
     return [*([before.screen] if before.screen else []), *before.typed]
-
-
-def _language_code(update: Update) -> str | None:
-    user = update.effective_user
-    return user.language_code if user else None
 
 
 def _kind_of(message: Message) -> UnexpectedKind:

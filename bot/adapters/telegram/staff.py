@@ -11,16 +11,14 @@ What must hold:
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 from collections.abc import Sequence
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
-from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
+from bot.adapters.telegram import messages
 from bot.adapters.telegram.residents import ResidentHandlers
 from bot.conversation.texts import t
 from bot.staff.service import ADMIN, STAFF, StaffService
@@ -66,7 +64,7 @@ class StaffHandlers:
             await self._residents.unknown_command(update, context)
             return
         await self._staff.audit(role, user.id, "/stats")
-        text, keyboard = await self._menu(_lang(update))
+        text, keyboard = await self._menu(self._lang(update))
         await _send(context, message.chat_id, text, keyboard)
 
     async def export(self, update: Update, context: Context) -> None:
@@ -78,7 +76,7 @@ class StaffHandlers:
         args = context.args or []
         with_text = bool(args) and args[0].lower() in ("text", "fritext")
         await self._staff.audit(ADMIN, user.id, "/export text" if with_text else "/export")
-        files = await self._staff.export(_lang(update), with_free_text=with_text)
+        files = await self._staff.export(self._lang(update), with_free_text=with_text)
         survey_id = self._staff.survey.id
         await _document(context, message.chat_id, f"{survey_id}-tallies.csv", files.tallies_csv)
         if files.free_texts_csv is not None:
@@ -93,36 +91,46 @@ class StaffHandlers:
             return
         outcome = await self._staff.reload()
         await self._staff.audit(ADMIN, user.id, "/reload ok" if outcome.ok else "/reload refused")
-        lang = _lang(update)
+        lang = self._lang(update)
         head = t("reload_ok" if outcome.ok else "reload_refused", lang)
         lines = [
-            f"<b>{_esc(head)}</b>",
-            _esc(outcome.summary),
-            *(_esc(p) for p in outcome.problems),
+            f"<b>{messages.escape(head)}</b>",
+            messages.escape(outcome.summary),
+            *(messages.escape(p) for p in outcome.problems),
         ]
         for chunk in _chunks(lines):
             await _send(context, message.chat_id, chunk, None)
 
     async def button(self, update: Update, context: Context) -> None:
-        """A press on a staff menu button (data starting with `st:`)."""
-        query = update.callback_query
+        """A press on a staff menu button (data starting with `st:`): only staff, only in
+        their own private chat with the bot."""
+        query, user = update.callback_query, update.effective_user
         if query is None:
             return
-        lang = _lang(update)
-        role = self.role(query.from_user.id)
+        lang = self._lang(update)
+        role = self.role(user.id if user else None)
         message = query.message if isinstance(query.message, Message) else None
-        if role is None or message is None:
-            await _answer(query, t("stale", lang))
+        if (
+            role is None
+            or user is None
+            or message is None
+            or message.chat.type != Chat.PRIVATE
+            or message.chat.id != user.id
+        ):
+            await messages.answer(query, t("stale", lang))
             return
-        await _answer(query, None)
+        await messages.answer(query, None)
         parts = (query.data or "").removeprefix(PREFIX).split(":")
-        await self._staff.audit(role, query.from_user.id, f"/stats {':'.join(parts)}")
+        await self._staff.audit(role, user.id, f"/stats {':'.join(parts)}")
         survey = self._staff.survey
         try:
             await self._show(context, message, parts, survey, lang)
         except StatsError as err:
             log.info("staff asked for a table that does not exist: %s", err)
             await _edit(message, t("stale", lang), None)
+
+    def _lang(self, update: Update) -> str:
+        return messages.survey_language(self._staff.survey, messages.language_code(update))
 
     async def _show(
         self, context: Context, message: Message, parts: list[str], survey: Survey, lang: str
@@ -206,16 +214,6 @@ def _short(text: str) -> str:
     return text if len(text) <= _LABEL_WIDTH else text[: _LABEL_WIDTH - 1] + "…"
 
 
-def _lang(update: Update) -> str:
-    user = update.effective_user
-    code = (user.language_code or "") if user else ""
-    return "sv" if code.startswith("sv") else "en"
-
-
-def _esc(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
 def _chunks(parts: Sequence[str], limit: int = 4000) -> list[str]:
     """Join parts into messages under Telegram's limit, never splitting a part."""
     chunks: list[str] = []
@@ -234,42 +232,20 @@ def _chunks(parts: Sequence[str], limit: int = 4000) -> list[str]:
 async def _send(
     context: Context, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None
 ) -> None:
-    try:
-        await context.bot.send_message(
-            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard
-        )
-    except TelegramError as err:
-        log.warning("could not send a staff message: %s", err)
+    await messages.send(context.bot, chat_id, text, keyboard, what="a staff message")
 
 
 async def _edit(message: Message, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
-    try:
-        await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
-    except TelegramError as err:
-        log.info("could not edit the staff menu: %s", err)
-
-
-async def _answer(query: Any, text: str | None) -> None:
-    try:
-        await query.answer(text=text)
-    except TelegramError as err:
-        log.info("could not answer a staff button: %s", err)
+    await messages.edit(message.get_bot(), message.chat_id, message.message_id, text, keyboard)
 
 
 async def _photo(context: Context, chat_id: int, table: Table, survey: Survey) -> None:
     # Imported on first use: matplotlib costs ~40 MB and ~0.8 s, and residents never need it.
     from bot.stats.charts import chart_png
 
-    try:
-        png = await asyncio.to_thread(chart_png, table, survey)
-        await context.bot.send_photo(chat_id, InputFile(png, filename="chart.png"))
-    except TelegramError as err:
-        log.warning("could not send a chart: %s", err)
+    png = await asyncio.to_thread(chart_png, table, survey)
+    await messages.send_file(context.bot, chat_id, "chart.png", png, photo=True)
 
 
 async def _document(context: Context, chat_id: int, name: str, content: str) -> None:
-    try:
-        data = content.encode(CSV_ENCODING)
-        await context.bot.send_document(chat_id, InputFile(data, filename=name))
-    except TelegramError as err:
-        log.warning("could not send %s: %s", name, err)
+    await messages.send_file(context.bot, chat_id, name, content.encode(CSV_ENCODING))

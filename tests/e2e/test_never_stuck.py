@@ -1,0 +1,217 @@
+"""A resident is never stuck (issue 13): lost edits and sends are retried, a step whose screen
+never arrived is shown at the next press, a gone message is replaced, a double press costs no
+extra call, odd updates break nothing, and buttons work only in one's own private chat.
+
+The real bot (PTB over HTTP) runs in-process against the fake Bot API. Retries wait
+`messages.BACKOFF` seconds first; the tests shorten it (our own constant, not PTB's).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.telegram import messages
+from bot.conversation.engine import ChoicePicked
+from bot.survey.loader import load_survey
+from bot.survey.model import Survey
+from tests.e2e.driver import step_of
+from tests.e2e.harness import RunningBot, running_bot
+from tests.fakes.bot_api import JSON, FakeBotApi, GroupChat, User
+from tests.fakes.residents import Resident, Screen
+
+SMALL = Path(__file__).with_name("small_survey.yaml")
+STAFF = User(900_000_101, "Staff", language_code="en")
+GROUP = GroupChat(-100_555_001)
+STALE = "earlier question"
+
+
+@dataclass
+class Chat:
+    server: FakeBotApi
+    bot: RunningBot
+    resident: Resident
+    survey: Survey
+
+    async def stored(self) -> str:
+        service = self.bot.service
+        key = service._pseudonyms.session_key(self.survey.id, self.resident.user.id)
+        raw = await service.store.load_session(key)
+        return raw or ""
+
+    async def at_question(self, *presses: str) -> Screen:
+        screen = await self.resident.send_command("/start", settle=0.05)
+        screen = await self.resident.press(data=f"{step_of(screen)}:go", settle=0.05)
+        for choice in presses:
+            screen = await self.resident.press(data=f"{step_of(screen)}:c:{choice}", settle=0.05)
+        return screen
+
+    def edits(self) -> int:
+        return len(self.server.calls_to("editMessageText"))
+
+
+@pytest.fixture(autouse=True)
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(messages, "BACKOFF", 0.02)
+
+
+@pytest.fixture
+async def chat(server: FakeBotApi, tmp_path: Path) -> AsyncIterator[Chat]:
+    survey = load_survey(SMALL)
+    async with running_bot(
+        server, survey, tmp_path / "s.db", staff_ids=frozenset({STAFF.id})
+    ) as bot:
+        user = User(700_000_201, "Eva", language_code="en")
+        yield Chat(server, bot, Resident(server, user), survey)
+
+
+def _take_rejections(server: FakeBotApi, *allowed: str) -> None:
+    """Expected refusals of this test (the fixture then checks there are no others)."""
+    unexpected = [r for r in server.rejections if not any(a in r.description for a in allowed)]
+    assert unexpected == []
+    server.rejections.clear()
+
+
+# --- item 2: retries, a lost screen shown again, a gone message replaced ----------------------
+
+
+async def test_an_edit_that_fails_with_5xx_or_a_dropped_connection_is_retried(chat: Chat) -> None:
+    screen = await chat.at_question()
+    chat.server.faults.fail_next("editMessageText", 2, status=502)
+    chat.server.faults.drop_next(1, "editMessageText")
+    after = await chat.resident.press(data=f"{step_of(screen)}:c:north", settle=0.05)
+    assert "How safe do you feel?" in after.text
+    assert chat.server.faults.pending == 0
+
+
+async def test_a_send_after_a_typed_answer_that_fails_is_retried(chat: Chat) -> None:
+    await chat.at_question("north", "safe")
+    chat.server.faults.fail_next("sendMessage", 1, status=500)
+    chat.server.faults.drop_next(1, "sendMessage")
+    after = await chat.resident.send_text("7", settle=0.1)
+    assert "Anything else?" in after.text
+
+
+async def test_a_step_whose_edit_never_arrived_is_drawn_at_the_next_press(chat: Chat) -> None:
+    screen = await chat.at_question()
+    chat.server.faults.fail_next("editMessageText", messages.ATTEMPTS, status=500)
+    await chat.resident.press(data=f"{step_of(screen)}:c:north", wait=False)
+    await chat.server.wait_for(lambda: chat.server.faults.pending == 0, 10)
+    await chat.server.wait_idle(quiet_for=0.1)
+    assert chat.resident.current() == screen, "every edit failed: the old question shows"
+    assert '"north"' in await chat.stored(), "the answer was stored before the edit"
+    # Any button of the old screen: the current question is drawn on it, answers kept.
+    after = await chat.resident.press(data=f"{step_of(screen)}:c:south", settle=0.05)
+    assert "How safe do you feel?" in after.text
+    assert after.message_id == screen.message_id
+    answer = chat.resident.last_answer()
+    assert answer is not None and STALE in (answer.text or "")
+    stored = await chat.stored()
+    assert '"north"' in stored and '"south"' not in stored
+
+
+async def test_a_step_saved_by_a_process_that_died_before_showing_it_is_drawn(chat: Chat) -> None:
+    screen = await chat.at_question()
+    step = step_of(screen)
+    assert step is not None
+    # What a crash between saving the step and editing the message leaves behind.
+    await chat.bot.service.step(chat.resident.user.id, ChoicePicked(step, "north"))
+    after = await chat.resident.press(data=f"{step}:c:north", settle=0.05)
+    assert "How safe do you feel?" in after.text
+
+
+async def test_a_double_press_is_one_edit_and_a_toast(chat: Chat) -> None:
+    """The second press's message is a snapshot from before the first press's edit: it must
+    not be read as "the message is behind"."""
+    screen = await chat.at_question()
+    data = f"{step_of(screen)}:c:north"
+    edits = chat.edits()
+    first = chat.server.press(chat.resident.user, screen.message_id, data)
+    second = chat.server.press(chat.resident.user, screen.message_id, data)
+    await chat.server.wait_for(lambda: chat.server.answer_for(second) is not None, 5)
+    await chat.server.wait_idle(quiet_for=0.1)
+    assert chat.edits() == edits + 1
+    first_answer, second_answer = chat.server.answer_for(first), chat.server.answer_for(second)
+    assert first_answer is not None and first_answer.text is None
+    assert second_answer is not None and STALE in (second_answer.text or "")
+    assert "How safe do you feel?" in chat.resident.current().text
+
+
+async def test_a_message_that_no_longer_exists_is_replaced_by_a_new_one(chat: Chat) -> None:
+    screen = await chat.at_question()
+    state = chat.server.chat(chat.resident.chat_id)
+    assert state is not None
+    state.messages[screen.message_id].deleted = True  # the resident deleted it meanwhile
+    chat.server.press(
+        chat.resident.user, screen.message_id, f"{step_of(screen)}:c:north", strict=False
+    )
+    after = await chat.resident.wait_change(settle=0.05)
+    assert "How safe do you feel?" in after.text
+    assert after.message_id > screen.message_id
+    _take_rejections(chat.server, "message to edit not found")
+
+
+# --- item 4: updates without a sender, chat or message; buttons only in one's own chat --------
+
+
+async def test_updates_without_sender_chat_or_message_break_nothing(
+    chat: Chat, caplog: pytest.LogCaptureFixture
+) -> None:
+    screen = await chat.at_question()
+    message = chat.server.bot_messages(chat.resident.chat_id)[-1].to_dict()
+    caplog.set_level(logging.WARNING)
+    odd: list[JSON] = [
+        {"callback_query": {"id": "q-1", "chat_instance": "1", "data": "1:go", "message": message}},
+        {"callback_query": {"id": "q-2", "from": chat.resident.user.to_dict(),
+                            "chat_instance": "1", "data": "1:go", "inline_message_id": "i"}},
+        {"message": {"message_id": 9001, "date": 0, "text": "hej",
+                     "chat": {"id": chat.resident.chat_id, "type": "private"}}},
+        {"message": {"message_id": 9002, "date": 0, "text": "/stats",
+                     "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+                     "chat": {"id": chat.resident.chat_id, "type": "private"}}},
+        {"edited_message": {"message_id": 9003, "date": 0, "edit_date": 1, "text": "x",
+                            "chat": {"id": chat.resident.chat_id, "type": "private"}}},
+    ]  # fmt: skip
+    for update in odd:
+        chat.server.send_raw(update)
+    await chat.server.wait_idle(quiet_for=0.2)
+    failures = [r for r in caplog.records if "failed to handle" in r.getMessage()]
+    assert failures == []
+    assert chat.resident.current().text == screen.text
+    # Query ids the fake never issued are "too old" for it; Telegram gives real ones.
+    _take_rejections(chat.server, "query is too old")
+
+
+async def test_staff_buttons_work_only_in_the_staff_members_private_chat(chat: Chat) -> None:
+    server = chat.server
+    server.send_group_text(GROUP, STAFF, "/stats")
+    await server.wait_for(lambda: bool(server.bot_messages(GROUP.id)), 5)
+    (pointer,) = server.bot_messages(GROUP.id)
+    update = server.press(STAFF, pointer.message_id, "st:all", chat_id=GROUP.id, strict=False)
+    await server.wait_for(lambda: server.answer_for(update) is not None, 5)
+    await server.wait_idle(quiet_for=0.2)
+    answer = server.answer_for(update)
+    assert answer is not None and STALE in (answer.text or "")
+    assert [m.message_id for m in server.bot_messages(GROUP.id)] == [pointer.message_id]
+    assert pointer.edits == 0
+
+
+async def test_a_residents_current_button_on_a_group_message_does_nothing(chat: Chat) -> None:
+    screen = await chat.at_question()
+    before = await chat.stored()
+    server = chat.server
+    server.send_group_text(GROUP, chat.resident.user, "/start")
+    await server.wait_for(lambda: bool(server.bot_messages(GROUP.id)), 5)
+    (pointer,) = server.bot_messages(GROUP.id)
+    data = f"{step_of(screen)}:c:north"
+    update = server.press(
+        chat.resident.user, pointer.message_id, data, chat_id=GROUP.id, strict=False
+    )
+    await server.wait_for(lambda: server.answer_for(update) is not None, 5)
+    await server.wait_idle(quiet_for=0.2)
+    assert pointer.edits == 0 and len(server.bot_messages(GROUP.id)) == 1
+    assert await chat.stored() == before

@@ -1,0 +1,192 @@
+"""A resident is never stuck (issue 13, acceptance): the real bot, as a subprocess, against the
+fake Bot API while 10% of calls fail with a 5xx or a dropped connection, and while it is killed
+with SIGKILL four times. Every resident finishes by pressing buttons (and typing the answers
+that are typed): when a screen does not move on, they press a button again, never /start; the
+store then holds exactly what they answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.survey.model import Survey
+from tests.fakes.bot_api import FakeBotApi
+from tests.fakes.residents import Screen
+from tests.faults.bot_process import BotProcess
+from tests.faults.conftest import (
+    CRASH_REJECTIONS,
+    PatientTaker,
+    assert_clean_log,
+    assert_store_matches,
+    make_takers,
+    read_store,
+    run_all,
+    unexpected_rejections,
+)
+
+RESIDENTS = int(os.environ.get("NEVER_STUCK_RESIDENTS", "40"))
+KILLS = 4
+FAULT_RATE = 0.10
+SEED = 20261201
+
+
+class ButtonsOnlyTaker(PatientTaker):
+    """A `PatientTaker` who never sends /start to go on: when the screen does not move on, they
+    press again - the button they pressed, else Back, else the first one. Only when the bot has
+    shown nothing at all yet (their opening /start was lost in a crash) do they open it again."""
+
+    repeats: int = 0
+    reopened: int = 0
+
+    async def _nudge(self) -> None:
+        screen = self.resident.current()
+        last = self.resident._last_press
+        data = [b.callback_data or "" for b in screen.buttons]
+        pressed = str(last["callback_query"]["data"]) if last is not None else ""
+        back = next((d for d in data if d.endswith(":b")), None)
+        again = pressed if pressed in data else back or (data[0] if data else None)
+        if again is None:
+            if screen.message_id == 0:
+                self.reopened += 1
+                super()._send_start()
+            await self._wait(screen)
+            return
+        self.repeats += 1
+        self._press(again, screen)
+        await self._wait(screen)
+
+    def _send_start(self) -> None:
+        assert self.messages_sent == 0, "a resident needed /start to go on"
+        super()._send_start()
+
+    async def _wait(self, before: Screen) -> bool:
+        """Whether the screen moved on within `patience` (a toast alone is not the end: the
+        bot answers an old button with a toast and then draws the current step)."""
+
+        def moved() -> bool:
+            return self.resident.current() != before or self.is_finished()
+
+        try:
+            await self.server.wait_for(moved, self.patience, chat_id=self.chat_id)
+        except TimeoutError:
+            return False
+        return True
+
+
+def buttons_only(takers: list[PatientTaker]) -> list[ButtonsOnlyTaker]:
+    out = []
+    for taker in takers:
+        fields = {name: getattr(taker, name) for name in ("server", "resident", "survey")}
+        out.append(
+            ButtonsOnlyTaker(
+                **fields,
+                language=taker.language,
+                rng=taker.rng,
+                patience=taker.patience,
+                think=taker.think,
+            )
+        )
+    return out
+
+
+async def inject_faults(
+    server: FakeBotApi, rng: random.Random, rate: float, stop: asyncio.Event
+) -> None:
+    """For about `rate` of all calls (getUpdates included), arm a 5xx or a dropped connection
+    (before or after the server acted) for a coming call, until `stop` is set. (A flag, not
+    cancellation: Python 3.11's `asyncio.wait_for`, which the fake's `wait_for` uses, can
+    swallow a cancellation that arrives as its wait ends.)"""
+    seen = len(server.calls)
+
+    def more(seen: int) -> Callable[[], bool]:
+        return lambda: len(server.calls) > seen or stop.is_set()
+
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await server.wait_for(more(seen), 1.0)
+        new, seen = len(server.calls) - seen, len(server.calls)
+        for _ in range(new):
+            if rng.random() >= rate or server.faults.pending > 4:
+                continue
+            method = "getUpdates" if rng.random() < 0.1 else None
+            if rng.random() < 0.5:
+                server.faults.fail_next(method, 1, status=rng.choice((500, 502, 503)))
+            else:
+                server.faults.drop_next(1, method, after_processing=rng.random() < 0.5)
+
+
+def summary(takers: list[ButtonsOnlyTaker]) -> str:
+    return (
+        f"{sum(x.repeats for x in takers)} repeated presses, "
+        f"{sum(x.reopened for x in takers)} opening /start repeated (nothing shown yet), "
+        f"{sum(x.presses_sent for x in takers)} presses, "
+        f"{sum(x.messages_sent for x in takers)} messages"
+    )
+
+
+@pytest.mark.timeout(600)
+async def test_forty_residents_finish_by_buttons_under_5xx_and_dropped_connections(
+    server: FakeBotApi, survey: Survey, survey_path: Path, tmp_path: Path
+) -> None:
+    rng = random.Random(SEED)
+    takers = buttons_only(make_takers(server, survey, RESIDENTS, SEED, patience=5.0))
+    began = time.monotonic()
+    async with BotProcess(server, tmp_path, survey_path, flood_limits=False) as bot:
+        stop = asyncio.Event()
+        faults = asyncio.create_task(inject_faults(server, rng, FAULT_RATE, stop))
+        try:
+            await run_all(list(takers), timeout=150, concurrency=RESIDENTS)
+        finally:
+            stop.set()
+            await asyncio.wait_for(faults, 10)
+        server.faults.clear()
+        assert await bot.stop() == 0
+    seconds = time.monotonic() - began
+    injected = sum(1 for c in server.calls if c.status in (0, 500, 502, 503))
+    assert injected >= 0.05 * len(server.calls), "fewer faults than intended"
+    assert all(x.finished for x in takers)
+    report = await read_store(bot.database, survey)
+    assert_store_matches(report, survey, list(takers))
+    assert unexpected_rejections(server, CRASH_REJECTIONS) == []
+    assert_clean_log(bot.log_text(), [x.chat_id for x in takers])
+    print(
+        f"\n{RESIDENTS} residents, {len(server.calls)} calls, {injected} failed or dropped, "
+        f"{summary(takers)}, {seconds:.1f} s"
+    )
+
+
+@pytest.mark.timeout(600)
+async def test_residents_finish_by_buttons_through_four_sigkills(
+    server: FakeBotApi, survey: Survey, survey_path: Path, tmp_path: Path
+) -> None:
+    rng = random.Random(SEED + 1)
+    takers = buttons_only(
+        make_takers(server, survey, RESIDENTS, SEED + 1, patience=2.0, think=(0.0, 0.05))
+    )
+    async with BotProcess(server, tmp_path, survey_path, flood_limits=False) as bot:
+        residents = asyncio.create_task(run_all(list(takers), timeout=150, concurrency=RESIDENTS))
+        try:
+            for _ in range(KILLS):
+                await asyncio.sleep(rng.uniform(0.5, 2.5))
+                assert not residents.done(), "the residents finished before every kill"
+                await bot.kill()
+                await bot.restart()
+            await residents
+        finally:
+            residents.cancel()
+        assert await bot.stop() == 0
+    assert bot.kills == KILLS
+    assert all(x.finished for x in takers)
+    report = await read_store(bot.database, survey)
+    assert_store_matches(report, survey, list(takers))
+    assert unexpected_rejections(server, CRASH_REJECTIONS) == []
+    assert_clean_log(bot.log_text(), [x.chat_id for x in takers])
+    print(f"\n{RESIDENTS} residents, {bot.kills} kills, {summary(takers)}")
