@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.analysis_key import ANALYSIS_PUBLIC
 from tests.fakes.bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +36,7 @@ def _env(tmp_path: Path, base_url: str, token: str, **extra: str) -> dict[str, s
         SURVEYBOT_DATABASE=str(tmp_path / "s.db"),
         SURVEYBOT_SURVEY=str(SMALL),
         SURVEYBOT_SECRET="s" * 40,
+        SURVEYBOT_ANALYSIS_KEY=ANALYSIS_PUBLIC,
         SURVEYBOT_POLL_TIMEOUT="1",
         PYTHONUNBUFFERED="1",
     )

@@ -39,9 +39,9 @@ class Chat:
 
     async def stored(self) -> str:
         service = self.bot.service
-        key = service._pseudonyms.session_key(self.survey.id, self.resident.user.id)
-        raw = await service.store.load_session(key)
-        return raw or ""
+        keys = service._pseudonyms.keys(self.survey.id, self.resident.user.id)
+        raw = await service.store.load_session(keys.session_key)
+        return (keys.open_state(raw) or "") if raw else ""
 
     async def at_question(self, *presses: str) -> Screen:
         screen = await self.resident.send_command("/start", settle=0.05)
