@@ -62,6 +62,8 @@ async def open_service(
 
 
 def database_path(database: str) -> Path | None:
-    if database.startswith("memory:"):
+    """The SQLite file, beside which the key file is kept by default; None for other stores
+    (PostgreSQL needs SURVEYBOT_SECRET or SURVEYBOT_SECRET_FILE)."""
+    if database.startswith("memory:") or database.startswith(("postgresql://", "postgres://")):
         return None
     return Path(database.removeprefix("sqlite:///"))

@@ -10,19 +10,21 @@ from pathlib import Path
 
 import pytest
 
-from storage import AuditEntry, Cell, MemoryStore, Response, SQLiteStore, Store
+from storage import AuditEntry, Cell, MemoryStore, PostgresStore, Response, SQLiteStore, Store
 
 DAY = date(2025, 5, 12)
 SURVEY = "halmstad-2025"
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
     opened: Store
     if request.param == "memory":
         opened = MemoryStore()
-    else:
+    elif request.param == "sqlite":
         opened = await SQLiteStore.open(tmp_path / "survey.db")
+    else:
+        opened = await PostgresStore.open(request.getfixturevalue("postgres_dsn"))
     yield opened
     await opened.close()
 
