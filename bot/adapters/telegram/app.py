@@ -20,7 +20,7 @@ import signal
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
@@ -231,6 +231,15 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await context.bot.send_message(update.effective_chat.id, t("error", language))
 
 
+class Transport(Protocol):
+    """Another way than long polling to receive updates (webhook mode): `start()` initialises
+    and starts the application; `stop()` stops receiving (the application is stopped here)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 async def run_until_stopped(
     application: Application,  # type: ignore[type-arg]
     *,
@@ -238,8 +247,10 @@ async def run_until_stopped(
     options: BotOptions | None = None,
     on_reload: Callable[[], Coroutine[Any, Any, None]] | None = None,
     background: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    transport: Transport | None = None,
 ) -> None:
-    """Poll until SIGTERM/SIGINT; SIGHUP calls `on_reload`; `background` runs alongside."""
+    """Poll (or run `transport`) until SIGTERM/SIGINT; SIGHUP calls `on_reload`; `background`
+    runs alongside."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     tasks: set[asyncio.Task[None]] = set()
@@ -255,7 +266,10 @@ async def run_until_stopped(
     loop.add_signal_handler(signal.SIGHUP, _reload)
     worker = None
     try:
-        await start_polling(application, poll_timeout, options)
+        if transport is None:
+            await start_polling(application, poll_timeout, options)
+        else:
+            await transport.start()
         log.info("the bot is running; stop it with Ctrl+C or SIGTERM")
         worker = loop.create_task(background()) if background else None
         await stop.wait()
@@ -265,6 +279,8 @@ async def run_until_stopped(
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
+        if transport is not None:
+            await transport.stop()
         await stop_polling(application)
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(sig)
