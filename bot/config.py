@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     token: str | None = None
     #: Bot API server; a self-hosted telegram-bot-api server works too.
     api_base_url: str = DEFAULT_API_BASE_URL
-    #: The store: a SQLite file path (or `sqlite:///path`).
+    #: The store: a SQLite file path (or `sqlite:///path`), or `postgresql://...`.
     database: str = "survey.db"
     #: The survey file admins edit.
     survey: Path = Path("surveys/questions.yaml")
@@ -64,6 +64,16 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     #: Python logging level.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    #: Webhook mode: the public HTTPS URL Telegram POSTs updates to (unset: long polling).
+    webhook_url: str | None = None
+    #: Telegram's secret token for the webhook: 1-256 of A-Z, a-z, 0-9, _ and -.
+    webhook_secret: str | None = Field(default=None, repr=False, pattern=r"^[A-Za-z0-9_-]{1,256}$")
+    #: Parallel webhook requests Telegram may make (Telegram: 1-100, default 40).
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    #: The small HTTP server (webhook, /healthz, /readyz, /metrics): address and port. In
+    #: polling mode it runs only when a port is set; in webhook mode on 8080 unless set.
+    http_host: str = "127.0.0.1"
+    http_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("staff", "admins", mode="before")
     @classmethod
@@ -84,6 +94,22 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be the public https:// URL Telegram should call")
+        return value
+
+    def require_webhook_secret(self) -> str:
+        """The webhook secret, or a SettingsError saying how to make one."""
+        if not self.webhook_secret:
+            raise SettingsError(
+                "SURVEYBOT_WEBHOOK_SECRET is not set: webhook mode needs a secret token (e.g. "
+                "the output of `openssl rand -hex 32`), the same on every replica"
+            )
+        return self.webhook_secret
 
     @property
     def all_staff(self) -> frozenset[int]:

@@ -3,8 +3,7 @@
 What must hold:
 - `MIGRATIONS[i]` takes a database from version i to i + 1; a released migration never changes
   (add a new one). Each runs in one transaction together with the version bump (PostgreSQL's DDL
-  is transactional), under a transaction-level advisory lock, so replicas starting at once
-  migrate exactly once.
+  is transactional), under an advisory lock, so replicas starting at once migrate exactly once.
 - a database newer than `SCHEMA_VERSION` is refused (`SchemaTooNew`), never touched.
 - the same tables and anonymity rules as the SQLite schema (`storage.migrations`): resident
   tables keyed by random ids or HMAC pseudonyms; markers have no column but the marker;
@@ -130,25 +129,29 @@ async def schema_version(conn: Connection) -> int:
 async def migrate(
     conn: Connection, name: str, migrations: tuple[tuple[str, ...], ...] = MIGRATIONS
 ) -> int:
-    """Bring the database (shown to people as `name`) to the latest version; returns it."""
-    async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
-        version = await schema_version(conn)
-        if version > len(migrations):
-            raise SchemaTooNew(
-                f"{name} has schema version {version}, but this bot knows only up to "
-                f"{len(migrations)}: it was written by a newer bot. Upgrade the bot; "
-                "do not downgrade a database."
-            )
-        if version == 0:
-            await conn.execute("CREATE TABLE schema_version (version integer NOT NULL)")
-            await conn.execute("INSERT INTO schema_version VALUES (0)")
-    for target in range(version + 1, len(migrations) + 1):
+    """Bring the database (shown to people as `name`) to the latest version; returns it.
+
+    Holds a session-level advisory lock throughout, so transactions begin only once it is
+    held: a transaction already running while it waited could miss tables created meanwhile
+    (waiting for an advisory lock does not refresh PostgreSQL's catalog caches)."""
+    await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+    try:
         async with conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
-            if await schema_version(conn) >= target:
-                continue  # another replica got here first
-            for statement in migrations[target - 1]:
-                await conn.execute(statement)
-            await conn.execute("UPDATE schema_version SET version = $1", target)
+            version = await schema_version(conn)
+            if version > len(migrations):
+                raise SchemaTooNew(
+                    f"{name} has schema version {version}, but this bot knows only up to "
+                    f"{len(migrations)}: it was written by a newer bot. Upgrade the bot; "
+                    "do not downgrade a database."
+                )
+            if version == 0:
+                await conn.execute("CREATE TABLE schema_version (version integer NOT NULL)")
+                await conn.execute("INSERT INTO schema_version VALUES (0)")
+        for target in range(version + 1, len(migrations) + 1):
+            async with conn.transaction():
+                for statement in migrations[target - 1]:
+                    await conn.execute(statement)
+                await conn.execute("UPDATE schema_version SET version = $1", target)
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
     return len(migrations)

@@ -16,7 +16,8 @@ from bot.privacy.pseudonyms import Pseudonyms
 from bot.privacy.redaction import configure_logging, install_redaction
 from bot.survey.loader import load_survey
 from bot.survey.model import Survey
-from storage import open_store
+from storage import Store, open_store
+from storage.metered import MeteredStore
 
 EXIT_USAGE = 2
 
@@ -46,12 +47,15 @@ def load_survey_or_fail(path: Path) -> Survey:
 
 
 async def open_service(
-    settings: Settings, survey: Survey, database: str | None = None
+    settings: Settings, survey: Survey, database: str | None = None, *, metered: bool = False
 ) -> SurveyService:
-    """The survey service on the configured store and secret."""
+    """The survey service on the configured store and secret (`metered`: with Prometheus
+    metrics of the store, for the running bot)."""
     database = database or settings.database
     key = load_secret(settings.secret, settings.secret_file, database_path(database))
-    store = await open_store(database, synchronous=settings.sqlite_synchronous)
+    store: Store = await open_store(database, synchronous=settings.sqlite_synchronous)
+    if metered:
+        store = MeteredStore(store)
     return SurveyService(
         survey,
         store,

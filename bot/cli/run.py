@@ -11,6 +11,8 @@ import asyncio
 import logging
 
 from bot.adapters.telegram.app import BotOptions, build_application, run_until_stopped
+from bot.adapters.telegram.metrics import Health
+from bot.adapters.telegram.webhook import HttpServer, WebhookOptions, WebhookTransport
 from bot.cli.bootstrap import load_survey_or_fail, now, open_service, settings_with_logging
 from bot.config import Settings
 from bot.staff.service import StaffService
@@ -18,11 +20,13 @@ from bot.survey.model import Survey
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 3600
+#: The HTTP server's port in webhook mode when SURVEYBOT_HTTP_PORT is not set.
+DEFAULT_HTTP_PORT = 8080
 
 
 async def serve(settings: Settings, survey: Survey, token: str) -> None:
     """Run the bot until SIGTERM/SIGINT."""
-    service = await open_service(settings, survey)
+    service = await open_service(settings, survey, metered=True)
     staff = StaffService(service, survey_path=settings.survey, clock=now)
     options = BotOptions(
         staff_ids=settings.staff,
@@ -50,15 +54,34 @@ async def serve(settings: Settings, survey: Survey, token: str) -> None:
                 log.info("deleted %d idle session(s)", removed)
             await asyncio.sleep(PURGE_EVERY_SECONDS)
 
+    health = Health(application, lambda: service.store.count_responses(survey.id))
+    transport = None
+    ops_server = None
+    if settings.webhook_url:
+        webhook = WebhookOptions(
+            url=settings.webhook_url,
+            secret=settings.require_webhook_secret(),
+            host=settings.http_host,
+            port=settings.http_port or DEFAULT_HTTP_PORT,
+            max_connections=settings.webhook_max_connections,
+        )
+        transport = WebhookTransport(application, webhook, options, health.routes())
+    elif settings.http_port:
+        ops_server = HttpServer(settings.http_host, settings.http_port, health.routes())
     try:
+        if ops_server is not None:
+            await ops_server.start()
         await run_until_stopped(
             application,
             poll_timeout=settings.poll_timeout,
             options=options,
             on_reload=reload,
             background=purge_forever,
+            transport=transport,
         )
     finally:
+        if ops_server is not None:
+            await ops_server.stop()
         await service.store.close()
 
 

@@ -24,7 +24,7 @@ import hmac
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +33,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.adapters.telegram.app import ALLOWED_UPDATES, BotOptions, register_commands
+from bot.adapters.telegram.metrics import WEBHOOK_REQUESTS, Handler
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DEFAULT_TTL = 24 * 3600.0
 #: Updates whose outcome is remembered at most (the oldest are forgotten first).
 MEMORY_LIMIT = 200_000
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass
@@ -69,13 +68,17 @@ class WebhookOptions:
 
 @dataclass
 class DeliveryCounts:
-    """What the receiver has seen (for metrics and tests)."""
+    """What this receiver has seen (also counted in `surveybot_webhook_requests_total`)."""
 
     handled: int = 0
     redelivered: int = 0
     forbidden: int = 0
     late: int = 0
     unreadable: int = 0
+
+    def add(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        WEBHOOK_REQUESTS.labels(outcome).inc()
 
 
 class RecentUpdates:
@@ -135,7 +138,7 @@ class WebhookReceiver:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self._secret):
-            self.counts.forbidden += 1
+            self.counts.add("forbidden")
             return web.Response(status=403)
         try:
             body: Any = await request.json()
@@ -148,11 +151,11 @@ class WebhookReceiver:
             running = asyncio.get_running_loop().create_task(self._handle_update(body))
             self._recent.add(update_id, running, now)
         else:
-            self.counts.redelivered += 1
+            self.counts.add("redelivered")
         try:
             await asyncio.wait_for(asyncio.shield(running), self._options.deadline)
         except TimeoutError:
-            self.counts.late += 1
+            self.counts.add("late")
             return web.Response(status=503, text="still working, deliver again")
         except Exception:
             # Not handled (PTB reports handler errors itself; this is PTB failing): let
@@ -167,7 +170,7 @@ class WebhookReceiver:
             try:
                 update = Update.de_json(body, self._application.bot)
             except Exception as err:
-                self.counts.unreadable += 1
+                self.counts.add("unreadable")
                 log.warning(
                     "skipped an update that could not be read (update %s): %s",
                     body.get("update_id"),
@@ -176,7 +179,7 @@ class WebhookReceiver:
                 return
             app = self._application
             await app.update_processor.process_update(update, app.process_update(update))
-            self.counts.handled += 1
+            self.counts.add("handled")
         finally:
             self._in_flight -= 1
 
