@@ -89,6 +89,8 @@ def run_command(args: argparse.Namespace) -> int:
     """`survey-bot run`: read the settings and the survey, then serve until stopped."""
     settings = settings_with_logging()
     token = settings.require_token()
+    if settings.webhook_url:
+        settings.require_webhook_secret()
     survey = load_survey_or_fail(settings.survey)
     asyncio.run(serve(settings, survey, token))
     return 0
