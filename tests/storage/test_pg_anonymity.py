@@ -9,6 +9,7 @@ belongs to another user. What PostgreSQL keeps in files is described in docs/pro
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import secrets
@@ -27,8 +28,12 @@ SURVEY = "halmstad-2025"
 RESIDENTS = 203
 
 
-async def finish_surveys(store: PostgresStore, pseudonyms: Pseudonyms, ids: list[int]) -> None:
-    for n, user_id in enumerate(ids):
+async def finish_surveys(
+    store: PostgresStore, pseudonyms: Pseudonyms, ids: list[int], at_once: int = 1
+) -> None:
+    """Each resident completes, in the order of `ids`, `at_once` residents at a time."""
+
+    async def finish(n: int, user_id: int) -> None:
         response = Response(
             SURVEY, "v1", date(2025, 5, 12), "sv", {"safe_day": "very", "n": n}, {"why": f"t{n}"}
         )
@@ -39,13 +44,17 @@ async def finish_surveys(store: PostgresStore, pseudonyms: Pseudonyms, ids: list
             cells=[Cell("safe_day", "very")],
         )
 
+    for start in range(0, len(ids), at_once):
+        chunk = list(enumerate(ids))[start : start + at_once]
+        await asyncio.gather(*(finish(n, user_id) for n, user_id in chunk))
+
 
 async def test_no_transaction_id_links_a_marker_to_a_response(postgres_dsn: str) -> None:
     pseudonyms = Pseudonyms(secrets.token_bytes(32))
     ids = random.Random(5).sample(range(10**8, 8 * 10**9), RESIDENTS)
     store = await PostgresStore.open(postgres_dsn)
     try:
-        await finish_surveys(store, pseudonyms, ids)
+        await finish_surveys(store, pseudonyms, ids, at_once=12)  # batches cut concurrently
         db = await asyncpg.connect(postgres_dsn)
         try:
             marker_xids = {str(r[0]) for r in await db.fetch("SELECT xmin FROM markers")}
