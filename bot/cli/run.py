@@ -12,6 +12,7 @@ import logging
 
 from bot.adapters.telegram.app import BotOptions, build_application, run_until_stopped
 from bot.adapters.telegram.metrics import Health
+from bot.adapters.telegram.polling import ConfirmingPoller
 from bot.adapters.telegram.webhook import HttpServer, WebhookOptions, WebhookTransport
 from bot.cli.bootstrap import load_survey_or_fail, now, open_service, settings_with_logging
 from bot.config import Settings
@@ -55,7 +56,7 @@ async def serve(settings: Settings, survey: Survey, token: str) -> None:
             await asyncio.sleep(PURGE_EVERY_SECONDS)
 
     health = Health(application, lambda: service.store.count_responses(survey.id))
-    transport = None
+    transport: WebhookTransport | ConfirmingPoller | None = None
     ops_server = None
     if settings.webhook_url:
         webhook = WebhookOptions(
@@ -66,8 +67,11 @@ async def serve(settings: Settings, survey: Survey, token: str) -> None:
             max_connections=settings.webhook_max_connections,
         )
         transport = WebhookTransport(application, webhook, options, health.routes())
-    elif settings.http_port:
-        ops_server = HttpServer(settings.http_host, settings.http_port, health.routes())
+    else:
+        if settings.polling == "confirm-after":
+            transport = ConfirmingPoller(application, settings.poll_timeout, options)
+        if settings.http_port:
+            ops_server = HttpServer(settings.http_host, settings.http_port, health.routes())
     try:
         if ops_server is not None:
             await ops_server.start()
