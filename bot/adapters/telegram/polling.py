@@ -10,8 +10,9 @@ What must hold:
   crash Telegram delivers again every update whose handling had not finished;
 - an update Telegram returns again while it is being handled, or after it was handled but
   before the offset passed it, is not handled again;
-- at most `window` (Telegram's batch size, 100) updates are in flight; when every update of a
-  batch is already known the poller waits for one to finish instead of asking again at once;
+- at most `WINDOW` (Telegram's batch size, 100) updates are in flight; while handlers run,
+  getUpdates is asked at most every `REPOLL_GAP` seconds (each answer repeats the running
+  updates), and with a full window only once the oldest has finished;
 - on stop, running handlers finish and the final offset is confirmed (a zero-timeout call).
 """
 
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 WINDOW = 100
 #: Seconds to wait after a failed getUpdates before asking again.
 RETRY_DELAY = 1.0
+#: While handlers run, seconds between two getUpdates at most (each returns the running ones
+#: again, to be parsed again: this bounds that cost to 20 refetches a second).
+REPOLL_GAP = 0.05
 
 
 class ConfirmingPoller:
@@ -99,15 +103,17 @@ class ConfirmingPoller:
                 log.warning("getUpdates failed, retrying: %s: %s", type(err).__name__, err)
                 await asyncio.sleep(RETRY_DELAY)
                 continue
-            fresh = [u for u in updates if self._is_new(u.update_id)]
-            for update in fresh:
-                self._handle(update)
-            if updates and not fresh and self._running:
-                # Everything Telegram returned is in hand: wait for a handler to finish (which
-                # moves the offset) rather than ask again at once.
-                await asyncio.wait(list(self._running.values()), return_when="FIRST_COMPLETED")
-            if not updates and not self._running:
-                continue
+            for update in updates:
+                if self._is_new(update.update_id):
+                    self._handle(update)
+            if self._running:
+                # Give handlers a moment (until all are done, at most REPOLL_GAP) before asking
+                # again: the answer repeats every update still running.
+                await asyncio.wait(list(self._running.values()), timeout=REPOLL_GAP)
+                if len(self._running) >= WINDOW and not self._stopping:
+                    # A full window: nothing new can come until the oldest one is done.
+                    oldest = self._running[min(self._running)]
+                    await asyncio.wait([oldest])
             self._advance()
 
     def _is_new(self, update_id: int) -> bool:
