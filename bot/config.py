@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     token: SecretStr | None = None
     #: Bot API server; a self-hosted telegram-bot-api server works too.
     api_base_url: str = DEFAULT_API_BASE_URL
-    #: The store: a SQLite file path (or `sqlite:///path`).
+    #: The store: a SQLite file path (or `sqlite:///path`), or `postgresql://...`.
     database: str = "survey.db"
     #: The bot's username (as @BotFather shows it) for the survey's links and QR codes.
     bot_username: str | None = None
@@ -73,6 +73,19 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     #: Python logging level.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    #: Polling: "confirm-after" confirms an update to Telegram only once it was handled (a crash
+    #: loses no press); "early" is python-telegram-bot's own updater (confirms before handling).
+    polling: Literal["confirm-after", "early"] = "confirm-after"
+    #: Webhook mode: the public HTTPS URL Telegram POSTs updates to (unset: long polling).
+    webhook_url: str | None = None
+    #: Telegram's secret token for the webhook: 1-256 of A-Z, a-z, 0-9, _ and -.
+    webhook_secret: str | None = Field(default=None, repr=False, pattern=r"^[A-Za-z0-9_-]{1,256}$")
+    #: Parallel webhook requests Telegram may make (Telegram: 1-100, default 40).
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    #: The small HTTP server (webhook, /healthz, /readyz, /metrics): address and port. In
+    #: polling mode it runs only when a port is set; in webhook mode on 8080 unless set.
+    http_host: str = "127.0.0.1"
+    http_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("staff", "admins", mode="before")
     @classmethod
@@ -100,6 +113,22 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be the public https:// URL Telegram should call")
+        return value
+
+    def require_webhook_secret(self) -> str:
+        """The webhook secret, or a SettingsError saying how to make one."""
+        if not self.webhook_secret:
+            raise SettingsError(
+                "SURVEYBOT_WEBHOOK_SECRET is not set: webhook mode needs a secret token (e.g. "
+                "the output of `openssl rand -hex 32`), the same on every replica"
+            )
+        return self.webhook_secret
 
     @property
     def all_staff(self) -> frozenset[int]:

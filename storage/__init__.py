@@ -22,6 +22,7 @@ from storage.base import (
     StoreLocked,
 )
 from storage.memory import MemoryStore
+from storage.postgres import PostgresStore
 from storage.sealing import SealError, generate_keypair
 from storage.sqlite import DEFAULT_BATCH, SQLiteStore, Synchronous
 
@@ -32,6 +33,7 @@ __all__ = [
     "AuditEntry",
     "Cell",
     "MemoryStore",
+    "PostgresStore",
     "Response",
     "SQLiteStore",
     "SchemaTooNew",
@@ -46,6 +48,7 @@ __all__ = [
 ]
 
 _SQLITE_PREFIX = "sqlite:///"
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 async def open_store(
@@ -61,14 +64,21 @@ async def open_store(
     - `memory:` -> a fresh `MemoryStore` (nothing is kept);
     - `sqlite:///relative/survey.db` or `sqlite:////absolute/survey.db` (as in SQLAlchemy: what
       follows the third slash is the path) -> `SQLiteStore`;
+    - `postgresql://user@host:port/database` (or `postgres://`, libpq's URI form) ->
+      `PostgresStore` (`synchronous` does not apply: PostgreSQL's own settings decide);
     - anything else is taken as a plain file path -> `SQLiteStore`.
     """
     if url == "memory:":
         return MemoryStore(analysis_key=analysis_key, batch=batch)
+    if url.startswith(_POSTGRES_SCHEMES):
+        return await PostgresStore.open(url, analysis_key=analysis_key, batch=batch)
     if url.startswith(_SQLITE_PREFIX):
         url = url[len(_SQLITE_PREFIX) :]
     elif "://" in url:
-        raise StoreError(f"unknown store URL {url!r}: use a file path, sqlite:///PATH or memory:")
+        raise StoreError(
+            f"unknown store URL {url!r}: "
+            "use a file path, sqlite:///PATH, postgresql://... or memory:"
+        )
     if not url:
         raise StoreError("the store URL names no database file")
     return await SQLiteStore.open(

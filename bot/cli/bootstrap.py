@@ -17,7 +17,8 @@ from bot.privacy.pseudonyms import Pseudonyms
 from bot.privacy.redaction import configure_logging, install_redaction
 from bot.survey.loader import Checked, load_survey, read_survey
 from bot.survey.model import Survey
-from storage import open_store
+from storage import Store, open_store
+from storage.metered import MeteredStore
 
 EXIT_USAGE = 2
 log = logging.getLogger(__name__)
@@ -59,21 +60,24 @@ def _must_exist(path: Path) -> None:
 
 
 async def open_service(
-    settings: Settings, survey: Survey, database: str | None = None
+    settings: Settings, survey: Survey, database: str | None = None, *, metered: bool = False
 ) -> SurveyService:
-    """The survey service on the configured store and secret."""
+    """The survey service on the configured store and secret (`metered`: with Prometheus
+    metrics of the store, for the running bot)."""
     database = database or settings.database
     key = load_secret(
         settings.secret, settings.secret_file, database_path(database), settings.key_dir
     )
     if settings.analysis_key is None:
         log.warning("no SURVEYBOT_ANALYSIS_KEY: completed responses are counted, not kept")
-    store = await open_store(
+    store: Store = await open_store(
         database,
         synchronous=settings.sqlite_synchronous,
         analysis_key=settings.analysis_key,
         batch=survey.min_group_size,
     )
+    if metered:
+        store = MeteredStore(store)
     return SurveyService(
         survey,
         store,
@@ -84,6 +88,8 @@ async def open_service(
 
 
 def database_path(database: str) -> Path | None:
-    if database.startswith("memory:"):
+    """The SQLite file, beside which the key file is kept by default; None for other stores
+    (PostgreSQL needs SURVEYBOT_SECRET or SURVEYBOT_SECRET_FILE)."""
+    if database.startswith("memory:") or database.startswith(("postgresql://", "postgres://")):
         return None
     return Path(database.removeprefix("sqlite:///"))

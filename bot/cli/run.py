@@ -18,6 +18,9 @@ import sys
 from pydantic import SecretStr
 
 from bot.adapters.telegram.app import BotOptions, StopError, build_application, run_until_stopped
+from bot.adapters.telegram.metrics import Health
+from bot.adapters.telegram.polling import ConfirmingPoller
+from bot.adapters.telegram.webhook import HttpServer, WebhookOptions, WebhookTransport
 from bot.cli.bootstrap import load_survey_or_fail, now, open_service, settings_with_logging
 from bot.config import Settings
 from bot.conversation.service import SurveyService
@@ -26,11 +29,13 @@ from bot.survey.model import Survey
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 3600
+#: The HTTP server's port in webhook mode when SURVEYBOT_HTTP_PORT is not set.
+DEFAULT_HTTP_PORT = 8080
 
 
 async def serve(settings: Settings, survey: Survey, token: SecretStr) -> None:
     """Run the bot until SIGTERM/SIGINT."""
-    service = await open_service(settings, survey)
+    service = await open_service(settings, survey, metered=True)
     staff = StaffService(service, survey_path=settings.survey, clock=now)
     options = BotOptions(
         staff_ids=settings.staff,
@@ -56,15 +61,37 @@ async def serve(settings: Settings, survey: Survey, token: SecretStr) -> None:
             await purge_once(service)
             await asyncio.sleep(PURGE_EVERY_SECONDS)
 
+    health = Health(application, lambda: service.store.count_responses(survey.id))
+    transport: WebhookTransport | ConfirmingPoller | None = None
+    ops_server = None
+    if settings.webhook_url:
+        webhook = WebhookOptions(
+            url=settings.webhook_url,
+            secret=settings.require_webhook_secret(),
+            host=settings.http_host,
+            port=settings.http_port or DEFAULT_HTTP_PORT,
+            max_connections=settings.webhook_max_connections,
+        )
+        transport = WebhookTransport(application, webhook, options, health.routes())
+    else:
+        if settings.polling == "confirm-after":
+            transport = ConfirmingPoller(application, settings.poll_timeout, options)
+        if settings.http_port:
+            ops_server = HttpServer(settings.http_host, settings.http_port, health.routes())
     try:
+        if ops_server is not None:
+            await ops_server.start()
         await run_until_stopped(
             application,
             poll_timeout=settings.poll_timeout,
             options=options,
             on_reload=reload,
             background=purge_forever,
+            transport=transport,
         )
     finally:
+        if ops_server is not None:
+            await ops_server.stop()
         await service.store.close()
 
 
@@ -83,6 +110,8 @@ def run_command(args: argparse.Namespace) -> int:
     """`survey-bot run`: read the settings and the survey, then serve until stopped."""
     settings = settings_with_logging()
     token = settings.require_token()
+    if settings.webhook_url:
+        settings.require_webhook_secret()
     survey = load_survey_or_fail(settings.survey)
     try:
         asyncio.run(serve(settings, survey, token))

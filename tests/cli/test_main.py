@@ -73,6 +73,37 @@ def test_validate_lists_every_problem_of_a_broken_file(tmp_path: Path) -> None:
             {"SURVEYBOT_TOKEN": "123456789:" + "A" * 35, "SURVEYBOT_SURVEY": "missing.yaml"},
             "SURVEYBOT_SURVEY",
         ),
+        (
+            {"SURVEYBOT_TOKEN": "123456789:" + "A" * 35, "SURVEYBOT_WEBHOOK_URL": "https://x/h"},
+            "SURVEYBOT_WEBHOOK_SECRET is not set",
+        ),
+        (
+            {"SURVEYBOT_TOKEN": "123456789:" + "A" * 35, "SURVEYBOT_WEBHOOK_SECRET": "a b"},
+            "SURVEYBOT_WEBHOOK_SECRET is invalid",
+        ),
+        (
+            {"SURVEYBOT_TOKEN": "123456789:" + "A" * 35, "SURVEYBOT_WEBHOOK_URL": "bot.se/h"},
+            "SURVEYBOT_WEBHOOK_URL is invalid",
+        ),
+        (
+            {"SURVEYBOT_TOKEN": "123456789:" + "A" * 35, "SURVEYBOT_HTTP_PORT": "99999"},
+            "SURVEYBOT_HTTP_PORT is invalid",
+        ),
+        (
+            {
+                "SURVEYBOT_TOKEN": "123456789:" + "A" * 35,
+                "SURVEYBOT_DATABASE": "postgresql://survey:pw@127.0.0.1:1/survey",
+            },
+            "SURVEYBOT_SECRET",
+        ),
+        (
+            {
+                "SURVEYBOT_TOKEN": "123456789:" + "A" * 35,
+                "SURVEYBOT_SECRET": "s" * 40,
+                "SURVEYBOT_DATABASE": "postgresql://survey:pw@127.0.0.1:1/survey",
+            },
+            "cannot connect to PostgreSQL at postgresql://127.0.0.1:1/survey",
+        ),
     ],
 )
 def test_run_with_a_bad_setting_says_what_to_set_and_exits_2(
@@ -80,6 +111,7 @@ def test_run_with_a_bad_setting_says_what_to_set_and_exits_2(
 ) -> None:
     result = _cli("run", env={"SURVEYBOT_DATABASE": str(tmp_path / "x.db"), **env})
     assert result.returncode == 2, result.stderr
+    assert "pw@" not in result.stderr
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

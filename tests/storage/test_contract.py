@@ -10,22 +10,26 @@ from pathlib import Path
 
 import pytest
 
-from storage import AuditEntry, Cell, MemoryStore, Response, SQLiteStore, Store
+from storage import AuditEntry, Cell, MemoryStore, PostgresStore, Response, SQLiteStore, Store
 from tests.analysis_key import ANALYSIS_PRIVATE, ANALYSIS_PUBLIC
 
 DAY = date(2025, 5, 12)
 SURVEY = "halmstad-2025"
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
     opened: Store
     # Batch 1: items are released at once (the batch itself is tested below).
     if request.param == "memory":
         opened = MemoryStore(analysis_key=ANALYSIS_PUBLIC, batch=1)
-    else:
+    elif request.param == "sqlite":
         opened = await SQLiteStore.open(
             tmp_path / "survey.db", analysis_key=ANALYSIS_PUBLIC, batch=1
+        )
+    else:
+        opened = await PostgresStore.open(
+            request.getfixturevalue("postgres_dsn"), analysis_key=ANALYSIS_PUBLIC, batch=1
         )
     yield opened
     await opened.close()

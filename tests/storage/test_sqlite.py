@@ -240,4 +240,4 @@ async def test_open_store_urls(tmp_path: Path) -> None:
         await store.close()
     assert (tmp_path / "a.db").exists() and (tmp_path / "b.db").exists()
     with pytest.raises(StoreError, match="unknown store URL"):
-        await open_store("postgres://db/survey")
+        await open_store("mysql://db/survey")

@@ -24,7 +24,7 @@ import signal
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import SecretStr
 from telegram import BotCommand, BotCommandScopeChat, Update
@@ -280,6 +280,15 @@ def _start_error(error: BaseException, options: BotOptions | None) -> StopError:
     )
 
 
+class Transport(Protocol):
+    """Another way than long polling to receive updates (webhook mode): `start()` initialises
+    and starts the application; `stop()` stops receiving (the application is stopped here)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 async def run_until_stopped(
     application: Application,  # type: ignore[type-arg]
     *,
@@ -287,8 +296,10 @@ async def run_until_stopped(
     options: BotOptions | None = None,
     on_reload: Callable[[], Coroutine[Any, Any, None]] | None = None,
     background: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    transport: Transport | None = None,
 ) -> None:
-    """Poll until SIGTERM/SIGINT; SIGHUP calls `on_reload`; `background` runs alongside."""
+    """Poll (or run `transport`) until SIGTERM/SIGINT; SIGHUP calls `on_reload`; `background`
+    runs alongside."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     tasks: set[asyncio.Task[None]] = set()
@@ -315,7 +326,12 @@ async def run_until_stopped(
     worker: asyncio.Task[None] | None = None
     started = False
     try:
-        starting = loop.create_task(start_polling(application, poll_timeout, options))
+        first = (
+            start_polling(application, poll_timeout, options)
+            if transport is None
+            else transport.start()
+        )
+        starting = loop.create_task(first)
         stopping = loop.create_task(stop.wait())
         await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
@@ -342,6 +358,8 @@ async def run_until_stopped(
         if isinstance(bot, TolerantBot):
             bot.lifecycle.stopping = True
         if started:
+            if transport is not None:
+                await transport.stop()
             await stop_polling(application)
         else:
             await _close_requests(application)

@@ -31,6 +31,8 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.adapters.telegram.metrics import RETRY_AFTER
+
 log = logging.getLogger(__name__)
 
 JSONDict = dict[str, Any]
@@ -163,6 +165,7 @@ class FloodLimiter(BaseRateLimiter[None]):
                     await self._wait_out_pauses()
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
+                RETRY_AFTER.inc()
                 if attempt == retries:
                     log.warning(
                         "Telegram flood limit: gave up %s after %d retries", endpoint, retries

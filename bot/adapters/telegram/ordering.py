@@ -14,11 +14,14 @@ What must hold:
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot.adapters.telegram.metrics import observe_update
 
 #: Updates that may be queued (waiting on their chat's lock) before PTB itself waits.
 _QUEUE_LIMIT = 4096
@@ -41,6 +44,13 @@ class PerResidentProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run `coroutine` after earlier updates of the same chat, within the worker limit."""
+        started = time.perf_counter()
+        try:
+            await self._in_order(update, coroutine)
+        finally:
+            observe_update(update, time.perf_counter() - started)
+
+    async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat_id = _chat_of(update)
         if chat_id is None:
             async with self._workers:

@@ -82,6 +82,10 @@ class UpdateQueue:
         self._notify(ANY)
         return update
 
+    def take_next(self) -> JSON | None:
+        """Remove and return the oldest queued update (a webhook sender delivers it), or None."""
+        return self._updates.popleft() if self._updates else None
+
     def close(self) -> None:
         """The server stops: an open long poll returns now."""
         self._closing = True

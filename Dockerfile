@@ -1,0 +1,37 @@
+# Trygghetsbot: one replica. Build: docker build -t trygghetsbot .
+# Runs as an unprivileged user; listens on 8080 for the webhook, /healthz, /readyz, /metrics.
+# See docs/production.md (and compose.yaml for the bot with PostgreSQL).
+
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY storage ./storage
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install .
+
+FROM python:3.11-slim
+RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin surveybot \
+    && mkdir -p /app /data \
+    && chown surveybot:surveybot /data \
+    && chmod 700 /data
+COPY --from=build /opt/venv /opt/venv
+WORKDIR /app
+COPY surveys ./surveys
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    MPLCONFIGDIR=/tmp/matplotlib \
+    SURVEYBOT_SURVEY=/app/surveys/questions.yaml \
+    SURVEYBOT_DATABASE=/data/survey.db \
+    SURVEYBOT_HTTP_HOST=0.0.0.0 \
+    SURVEYBOT_HTTP_PORT=8080
+USER surveybot
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"]
+# SIGTERM stops the bot cleanly (running steps finish, the store is closed).
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["survey-bot"]
+CMD ["run"]

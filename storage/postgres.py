@@ -1,0 +1,359 @@
+"""`PostgresStore`: the `Store` on a PostgreSQL database, through an asyncpg connection pool.
+
+Chosen over psycopg 3 by `benchmarks/pg_drivers.py` (same SQL, same server, interleaved): a
+step 2,323/s vs 1,813/s, a completion 447/s vs 278/s, and 166 vs 229 µs of client CPU per step.
+
+What must hold (the same contract as `SQLiteStore`, see `storage.base`):
+- one method call is one transaction on one pooled connection; many replicas may share the
+  database: every write is safe under concurrency (the completion marker is claimed with
+  `INSERT ... ON CONFLICT DO NOTHING`, tally rows are upserted in sorted order so two
+  completions never deadlock, publication takes a per-survey advisory lock);
+- `complete()` writes marker, response, free texts, counters and the session deletion in one
+  statement (one transaction, one round trip: 17.5 -> 3.4 ms per completion against ten
+  statements, on a loaded machine), or nothing; random response ids, only a coarse day, no
+  timestamps;
+- all SQL lives here, the schema in `storage.pg_schema`.
+
+Anonymity in PostgreSQL's files (checked by `tests/storage/test_pg_anonymity.py`):
+- every row keeps the id of the transaction that wrote it (the `xmin` system column, kept even
+  by CLUSTER, VACUUM FULL and freezing). The completion's transaction writes the marker, so its
+  response and free texts go to `incoming_*` tables, and `mix()`, a transaction of its own,
+  moves them on once `mix_batch` are waiting: a moved row shares its xmin with at least
+  `mix_batch` - 1 others, never with a marker.
+- PostgreSQL appends rows to a heap in arrival order, unlike SQLite's WITHOUT ROWID tables, so a
+  row's place (ctid) tells when it came, to the batch. `reorder()` (run by `purge_sessions()`,
+  the daily maintenance) rewrites markers, responses and free texts in random-key order.
+- deleted rows are not zeroed in place (PostgreSQL has no secure delete); `VACUUM` frees them,
+  the rewrite drops the old files. The write-ahead log holds every transaction in commit order
+  until its segments are recycled, and WAL archives (point-in-time recovery) keep it: see
+  docs/production.md.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import asyncpg
+
+from storage.base import AuditEntry, Cell, Response, Snapshot, StoredAnswer, StoreError, check_cells
+from storage.pg_schema import RANDOM_KEYED, migrate
+
+_CELLS = "question, choice, by_question, by_choice"
+#: Connections per store (one replica); PostgreSQL's default allows 100 in all.
+POOL_SIZE = 10
+#: Completions moved from `incoming_*` together: each moved row shares its transaction id (and
+#: its place in the file) with at least this many others. As the default `min_group_size`.
+MIX_BATCH = 5
+
+_SAVE_SESSION = (
+    "INSERT INTO sessions (key, survey_id, state, day) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (key) DO UPDATE SET survey_id = excluded.survey_id, state = excluded.state, "
+    "day = excluded.day"
+)
+#: A whole completion as one statement (one round trip; one implicit transaction): claim the
+#: marker, and only if that worked store the response, its free texts, the counters and the
+#: tallies; delete the session either way. Returns whether the marker was claimed and how many
+#: responses were incoming before this one. Tally rows come sorted: one lock order for all.
+_COMPLETE = """
+WITH claim AS (
+    INSERT INTO markers (marker) VALUES ($1) ON CONFLICT DO NOTHING RETURNING 1
+), response AS (
+    INSERT INTO incoming_responses (id, survey_id, survey_version, day, language, answers)
+    SELECT $2, $3, $4, $5, $6, $7::jsonb FROM claim
+), texts AS (
+    INSERT INTO incoming_free_texts (id, survey_id, question_id, text)
+    SELECT t.id, $3, t.question, t.text
+    FROM claim, unnest($8::bytea[], $9::text[], $10::text[]) AS t (id, question, text)
+), counted AS (
+    INSERT INTO survey_counts (survey_id, responses, first_day, last_day)
+    SELECT $3, 1, $5, $5 FROM claim
+    ON CONFLICT (survey_id) DO UPDATE SET responses = survey_counts.responses + 1,
+        first_day = least(survey_counts.first_day, excluded.first_day),
+        last_day = greatest(survey_counts.last_day, excluded.last_day)
+), cells AS (
+    INSERT INTO tallies (survey_id, question, choice, by_question, by_choice, count)
+    SELECT $3, c.question, c.choice, c.by_question, c.by_choice, c.n
+    FROM claim, unnest($11::text[], $12::text[], $13::text[], $14::text[], $15::int[])
+        AS c (question, choice, by_question, by_choice, n)
+    ON CONFLICT (survey_id, question, choice, by_question, by_choice)
+    DO UPDATE SET count = tallies.count + excluded.count
+), gone AS (
+    DELETE FROM sessions WHERE key = $16
+)
+SELECT EXISTS (SELECT FROM claim), (SELECT count(*) FROM incoming_responses)
+"""
+#: Move every incoming row on, in the order of its random id, if at least $1 responses are
+#: waiting (run under `_MIX_LOCK`, so two replicas never cut a batch smaller than that).
+_MIX = """
+WITH responses_out AS (
+    DELETE FROM incoming_responses
+    WHERE (SELECT count(*) FROM incoming_responses) >= $1 RETURNING *
+), responses_in AS (
+    INSERT INTO responses SELECT * FROM responses_out ORDER BY id
+), texts_out AS (
+    DELETE FROM incoming_free_texts WHERE EXISTS (SELECT FROM responses_out) RETURNING *
+), texts_in AS (
+    INSERT INTO free_texts SELECT * FROM texts_out ORDER BY id
+)
+SELECT count(*) FROM responses_out
+"""
+#: Any constant: the advisory lock that serialises the moving of incoming rows.
+_MIX_LOCK = 0x4D49_58  # "MIX"
+#: Rewrite a table in one transaction: new rows (new transaction id, new file) in key order.
+_REWRITE = (
+    "CREATE TEMPORARY TABLE rewrite ON COMMIT DROP AS SELECT * FROM {0}",
+    "TRUNCATE {0}",
+    "INSERT INTO {0} SELECT * FROM rewrite ORDER BY {1}",
+)
+_COUNTS = "SELECT responses, first_day, last_day FROM {} WHERE survey_id = $1"
+
+
+class PostgresStore:
+    """The `Store` on PostgreSQL. Create with `await PostgresStore.open(dsn)`."""
+
+    def __init__(self, pool: asyncpg.Pool, name: str, mix_batch: int) -> None:
+        """Use `open()`: it creates the pool and migrates the database."""
+        self._pool = pool
+        self.name = name
+        self.mix_batch = mix_batch
+
+    @classmethod
+    async def open(
+        cls, dsn: str, pool_size: int = POOL_SIZE, mix_batch: int = MIX_BATCH
+    ) -> PostgresStore:
+        """Connect to `dsn` and migrate; raises `StoreError` (one line, no password) if the
+        server cannot be reached, `SchemaTooNew` if a newer bot wrote the database."""
+        name = _shown(dsn)
+        try:
+            pool = await asyncpg.create_pool(
+                dsn, min_size=1, max_size=pool_size, reset=_keep_session
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            raise StoreError(f"cannot connect to PostgreSQL at {name}: {error}") from None
+        try:
+            async with pool.acquire() as conn:
+                await migrate(conn, name)
+        except BaseException:
+            await pool.close()
+            raise
+        return cls(pool, name, mix_batch)
+
+    async def _fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        async with self._pool.acquire() as conn:
+            return list(await conn.fetch(sql, *args))
+
+    async def _fetchval(self, sql: str, *args: Any) -> Any:
+        async with self._pool.acquire() as conn:
+            return await conn.fetchval(sql, *args)
+
+    async def _execute(self, sql: str, *args: Any) -> int:
+        """Run one statement (its own transaction); returns the rows it changed."""
+        async with self._pool.acquire() as conn:
+            status = await conn.execute(sql, *args)
+        return int(status.rsplit(" ", 1)[-1])
+
+    # --- sessions -------------------------------------------------------------------------
+
+    async def load_session(self, key: bytes) -> str | None:
+        state = await self._fetchval("SELECT state FROM sessions WHERE key = $1", key)
+        return None if state is None else str(state)
+
+    async def save_session(self, key: bytes, survey_id: str, state: str, day: date) -> None:
+        await self._execute(_SAVE_SESSION, key, survey_id, state, day)
+
+    async def delete_session(self, key: bytes) -> None:
+        await self._execute("DELETE FROM sessions WHERE key = $1", key)
+
+    async def purge_sessions(self, idle_before: date) -> int:
+        purged = await self._execute("DELETE FROM sessions WHERE day < $1", idle_before)
+        await self.reorder()
+        return purged
+
+    async def count_sessions(self, survey_id: str) -> int:
+        return int(
+            await self._fetchval("SELECT count(*) FROM sessions WHERE survey_id = $1", survey_id)
+        )
+
+    # --- completion -----------------------------------------------------------------------
+
+    async def is_completed(self, marker: bytes) -> bool:
+        found = await self._fetchval("SELECT 1 FROM markers WHERE marker = $1", marker)
+        return found is not None
+
+    async def complete(
+        self, *, session_key: bytes, marker: bytes, response: Response, cells: Sequence[Cell]
+    ) -> bool:
+        check_cells(cells)
+        answers = json.dumps(dict(response.answers), ensure_ascii=False, sort_keys=True)
+        texts = list(response.free_texts.items())
+        counted = sorted(Counter(cells).items())
+        columns = [list(c) for c in zip(*((*cell_fields(c), n) for c, n in counted), strict=True)]
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow(
+                _COMPLETE,
+                marker,
+                secrets.token_bytes(16),
+                response.survey_id,
+                response.survey_version,
+                response.day,
+                response.language,
+                answers,
+                [secrets.token_bytes(16) for _ in texts],
+                [question for question, _ in texts],
+                [text for _, text in texts],
+                *(columns or [[], [], [], [], []]),
+                session_key,
+            )
+        assert row is not None  # the statement always returns one row
+        claimed, waiting = row
+        if claimed and waiting + 1 >= self.mix_batch:
+            await self.mix()
+        return bool(claimed)
+
+    async def mix(self) -> int:
+        """Move the incoming responses and free texts on to their tables, in the order of
+        their random ids, in a transaction of its own, if at least `mix_batch` are waiting;
+        returns how many responses moved. A crash before this leaves them incoming: nothing is
+        lost, a later completion moves them."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIX_LOCK)
+            return int(await conn.fetchval(_MIX, self.mix_batch))
+
+    # --- reading and publishing -----------------------------------------------------------
+
+    async def count_responses(self, survey_id: str) -> int:
+        count = await self._fetchval(
+            "SELECT responses FROM survey_counts WHERE survey_id = $1", survey_id
+        )
+        return 0 if count is None else int(count)
+
+    async def tallies(self, survey_id: str) -> dict[Cell, int]:
+        rows = await self._fetch(
+            f"SELECT {_CELLS}, count FROM tallies WHERE survey_id = $1", survey_id
+        )
+        return {Cell(*row[:4]): int(row[4]) for row in rows}
+
+    async def publish_if_due(self, survey_id: str, batch: int) -> Snapshot:
+        if batch < 1:
+            raise ValueError(f"batch must be at least 1, not {batch}")
+        async with self._pool.acquire() as conn, conn.transaction():
+            # One publisher per survey at a time, across replicas: a batch is cut once.
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('publish:' || $1))", survey_id
+            )
+            live = await conn.fetchrow(_COUNTS.format("survey_counts"), survey_id)
+            shown = await conn.fetchrow(_COUNTS.format("publications"), survey_id)
+            live_count, first, last = live if live else (0, None, None)
+            count, shown_first, shown_last = shown if shown else (0, None, None)
+            if live_count - count >= batch:
+                await conn.execute("DELETE FROM published_tallies WHERE survey_id = $1", survey_id)
+                await conn.execute(
+                    f"INSERT INTO published_tallies (survey_id, {_CELLS}, count) "
+                    f"SELECT survey_id, {_CELLS}, count FROM tallies WHERE survey_id = $1",
+                    survey_id,
+                )
+                await conn.execute(
+                    "INSERT INTO publications (survey_id, responses, first_day, last_day) "
+                    "VALUES ($1, $2, $3, $4) ON CONFLICT (survey_id) DO UPDATE SET "
+                    "responses = excluded.responses, first_day = excluded.first_day, "
+                    "last_day = excluded.last_day",
+                    survey_id,
+                    live_count,
+                    first,
+                    last,
+                )
+                count, shown_first, shown_last = live_count, first, last
+            rows = await conn.fetch(
+                f"SELECT {_CELLS}, count FROM published_tallies WHERE survey_id = $1", survey_id
+            )
+        return Snapshot(
+            survey_id=survey_id,
+            responses=int(count),
+            waiting=int(live_count) - int(count),
+            cells={Cell(*row[:4]): int(row[4]) for row in rows},
+            first_day=shown_first,
+            last_day=shown_last,
+        )
+
+    async def responses(self, survey_id: str) -> list[Response]:
+        rows = await self._fetch(
+            "SELECT survey_version, day, language, answers FROM responses WHERE survey_id = $1 "
+            "UNION ALL SELECT survey_version, day, language, answers FROM incoming_responses "
+            "WHERE survey_id = $1",
+            survey_id,
+        )
+        result = []
+        for version, day, language, answers in rows:
+            parsed: dict[str, StoredAnswer] = json.loads(answers)
+            result.append(Response(survey_id, version, day, language, parsed))
+        return result
+
+    async def free_texts(self, survey_id: str) -> list[tuple[str, str]]:
+        rows = await self._fetch(
+            "SELECT question_id, text FROM free_texts WHERE survey_id = $1 UNION ALL "
+            "SELECT question_id, text FROM incoming_free_texts WHERE survey_id = $1",
+            survey_id,
+        )
+        return [(str(question), str(text)) for question, text in rows]
+
+    # --- audit ----------------------------------------------------------------------------
+
+    async def record_audit(self, entry: AuditEntry) -> None:
+        await self._execute(
+            "INSERT INTO audit (minute, role, actor_id, action) VALUES ($1, $2, $3, $4)",
+            entry.minute,
+            entry.role,
+            entry.actor_id,
+            entry.action,
+        )
+
+    async def audit_log(self, limit: int = 100) -> list[AuditEntry]:
+        rows = await self._fetch(
+            "SELECT minute, role, actor_id, action FROM audit ORDER BY seq DESC LIMIT $1", limit
+        )
+        return [AuditEntry(str(m), str(r), int(a), str(x)) for m, r, a, x in rows]
+
+    # --- maintenance ----------------------------------------------------------------------
+
+    async def reorder(self) -> None:
+        """Rewrite markers, responses and free texts in the order of their random keys, as new
+        rows of one transaction in new files: neither a row's place (ctid) nor its transaction
+        id (xmin) says any longer when it came, and the old files, with their deleted rows,
+        are dropped. (CLUSTER or VACUUM FULL would keep every row's xmin.) Each table is locked
+        for its rewrite: milliseconds for a survey's size; completions wait meanwhile."""
+        async with self._pool.acquire() as conn:
+            for table in RANDOM_KEYED:
+                key = "marker" if table == "markers" else "id"
+                async with conn.transaction():
+                    for statement in _REWRITE:
+                        await conn.execute(statement.format(table, key))
+            await conn.execute("VACUUM sessions, incoming_responses, incoming_free_texts")
+
+    async def ping(self) -> None:
+        """Raise if the database cannot be reached (for readiness checks)."""
+        await self._fetchval("SELECT 1")
+
+    async def close(self) -> None:
+        """Close the pool. Closing twice is harmless."""
+        await self._pool.close()
+
+
+async def _keep_session(conn: object) -> None:
+    """The pool's reset on release: nothing to undo, since every use of a connection here is
+    one statement or one transaction block (asyncpg's default reset, `RESET ALL`, `UNLISTEN *`,
+    unlocking advisory locks, is a round trip per call: 2.8 -> 0.9 ms per pooled `SELECT 1`)."""
+
+
+def cell_fields(cell: Cell) -> tuple[str, str, str, str]:
+    return (cell.question, cell.choice, cell.by_question, cell.by_choice)
+
+
+def _shown(dsn: str) -> str:
+    """The DSN without user and password, for messages."""
+    scheme, _, rest = dsn.partition("://")
+    return f"{scheme}://{rest.rpartition('@')[2]}"
