@@ -17,6 +17,7 @@ from pathlib import Path
 
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
 
 from bot.adapters.telegram.app import BotOptions, build_application, start_polling, stop_polling
 from bot.adapters.telegram.metrics import Health
