@@ -16,6 +16,7 @@ import zxingcpp
 
 from bot.survey.loader import load_survey
 from bot.survey.model import Survey
+from tests.tools import require_command
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "surveys" / "questions.yaml"
@@ -50,8 +51,7 @@ def decode_png(path: Path) -> list[str]:
 
 def pdf_text(path: Path) -> str:
     """The PDF's text as pdftotext reads it, folded for comparison (see `folded`)."""
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+    require_command("pdftotext", "poppler-utils")
     result = subprocess.run(
         ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
     )

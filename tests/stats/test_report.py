@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,7 @@ from benchmarks.answers import shipped_survey
 from benchmarks.example_report import example_report
 from bot.stats.document import WORDS, count, percent, report_html, report_pdf
 from bot.stats.report import Report, report_json
-
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext")
+from tests.tools import require_command
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +28,7 @@ def report() -> Report:
 
 @pytest.fixture(scope="module")
 def pdf_text(report: Report, tmp_path_factory: pytest.TempPathFactory) -> str:
+    require_command("pdftotext", "poppler-utils")
     folder = tmp_path_factory.mktemp("report")
     pdf = folder / "report.pdf"
     pdf.write_bytes(report_pdf(report))
