@@ -21,6 +21,7 @@ from bot.cli.bootstrap import (
     open_service,
     settings_with_logging,
 )
+from bot.staff.report import rounds_folder
 from bot.staff.views import published
 from bot.stats.document import report_html, report_pdf
 from bot.stats.population import load_margins, weigh
@@ -51,11 +52,6 @@ def add_report_commands(sub: Any) -> None:
     rounds.add_argument("--results", help="the round's results CSV")
     rounds.add_argument("--mapping", help="CSV mapping old ids onto the current survey's")
     rounds.set_defaults(func=_rounds)
-
-
-def rounds_folder(survey_path: Path) -> Path:
-    """Where earlier rounds are kept: `rounds/` beside the survey file."""
-    return survey_path.parent / "rounds"
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -121,6 +121,8 @@ _MESSAGES: tuple[Message, ...] = (
     N_("cmd.stats", "Published results"),
     N_("cmd.export", "Export results (CSV)"),
     N_("cmd.reload", "Reload the survey file"),
+    N_("cmd.report", "The report (PDF)"),
+    N_("report_wait", "Making the report from the published results; it takes a moment."),
     N_("stats_one", "🔎 One question"),
     N_("stats_all", "📋 All questions"),
     N_("stats_split", "🧩 Split by…"),
@@ -136,7 +138,7 @@ _BY_KEY = {message.key: message for message in _MESSAGES}
 #: Commands registered with Telegram (setMyCommands), in menu order.
 COMMANDS = ("start", "help", "privacy", "language", "cancel", "restart")
 #: Shown only in staff chats (/stats) and admin chats (all three).
-STAFF_COMMANDS = ("stats", "export", "reload")
+STAFF_COMMANDS = ("stats", "report", "export", "reload")
 
 
 def t(key: str, language: str, **values: object) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.conversation.service import SurveyService
 from bot.staff.export import Export, export_files
 from bot.staff.reload import ReloadOutcome, reload_survey
+from bot.staff.report import report_pdf_bytes
 from bot.staff.roles import ADMIN, STAFF, audit
 from bot.staff.views import all_tables_view, headline_view, published, table_view
 from bot.stats.tables import Headline, Table
@@ -57,6 +58,13 @@ class StaffService:
     async def export(self, language: str, *, with_free_text: bool) -> Export:
         return await export_files(
             self._residents.store, self.survey, language, with_free_text=with_free_text
+        )
+
+    async def report_pdf(self, language: str) -> bytes:
+        """The lägesbild report of the published snapshot, as PDF (sv or en)."""
+        language = language if language in ("sv", "en") else "sv"
+        return await report_pdf_bytes(
+            self._residents.store, self.survey, self._path, language, self._clock()
         )
 
     async def reload(self) -> ReloadOutcome:

@@ -8,6 +8,7 @@ import csv
 import io
 import random
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from tests.e2e.driver import SurveyTaker, step_of
 from tests.e2e.harness import RunningBot, running_bot
 from tests.fakes.bot_api import FakeBotApi, User
 from tests.fakes.residents import Resident
+from tests.tools import require_command
 
 SMALL = Path(__file__).with_name("small_survey.yaml")
 ADMIN = User(900_000_001, "Admin", language_code="en")
@@ -67,11 +69,11 @@ async def test_stats_views_match_a_recount_after_suppression(
         admin_menu = [
             c["command"] for c in server.commands_for({"type": "chat", "chat_id": ADMIN.id})
         ]
-        assert admin_menu[-3:] == ["stats", "export", "reload"]
+        assert admin_menu[-4:] == ["stats", "report", "export", "reload"]
         staff_menu = [
             c["command"] for c in server.commands_for({"type": "chat", "chat_id": STAFF.id})
         ]
-        assert staff_menu[-1] == "stats" and "reload" not in staff_menu
+        assert staff_menu[-2:] == ["stats", "report"] and "reload" not in staff_menu
         staff = Resident(server, STAFF)
         menu = await staff.send_command("/stats", settle=0.1)
         assert "Svar: 12 (0 väntar" in menu.text, menu.text
@@ -99,7 +101,7 @@ async def test_non_staff_learn_nothing(server: FakeBotApi, small: Survey, tmp_pa
     async with running_bot(server, small, tmp_path / "s.db", admin_ids=frozenset({ADMIN.id})):
         await _answer(server, small, 5)
         nobody = Resident(server, NOBODY)
-        for command in ("/stats", "/export", "/reload"):
+        for command in ("/stats", "/report", "/export", "/reload"):
             await nobody.send_command(command, settle=0.1)
             assert nobody.messages()[-1] == "I don't know that command. Send /help for help."
         screen = await nobody.send_command("/start", settle=0.1)
@@ -196,3 +198,30 @@ def _plain(html_text: str) -> str:
     import re
 
     return html.unescape(re.sub(r"<[^>]+>", "", html_text)).partition("\n")[2].strip()
+
+
+async def test_report_sends_staff_the_lagesbild_of_the_published_results(
+    server: FakeBotApi, small: Survey, tmp_path: Path
+) -> None:
+    async with running_bot(
+        server, small, tmp_path / "s.db", staff_ids=frozenset({STAFF.id})
+    ) as bot:
+        await _answer(server, small, 6)
+        published = await bot.service.store.publish_if_due(small.id, small.min_group_size)
+        staff = Resident(server, STAFF)
+        await staff.send_command("/report", settle=0.1)
+        await server.wait_for(
+            lambda: any(m.upload for m in server.bot_messages(STAFF.id)), timeout=60
+        )
+    (upload,) = [m.upload for m in server.bot_messages(STAFF.id) if m.upload is not None]
+    assert upload.filename == f"{small.id}-lagesbild.pdf"
+    assert upload.data.startswith(b"%PDF-")
+    assert "rapporten" in server.bot_messages(STAFF.id)[0].text.lower()
+    require_command("pdftotext", "poppler-utils")
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(upload.data)
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Lägesbild: Testenkät" in text
+    assert f"{published.responses} personer har svarat" in text

@@ -232,7 +232,7 @@ async def register_commands(
     default = [BotCommand(name, t(f"cmd.{name}", "en")) for name in COMMANDS]
     await application.bot.set_my_commands(default)
     for user_id in sorted(staff_ids | admin_ids):
-        names = COMMANDS + (STAFF_COMMANDS if user_id in admin_ids else STAFF_COMMANDS[:1])
+        names = COMMANDS + (STAFF_COMMANDS if user_id in admin_ids else STAFF_COMMANDS[:2])
         commands = [BotCommand(name, t(f"cmd.{name}", "en")) for name in names]
         try:
             await application.bot.set_my_commands(commands, scope=BotCommandScopeChat(user_id))

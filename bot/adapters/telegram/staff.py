@@ -83,6 +83,20 @@ class StaffHandlers:
             name = f"{survey_id}-free-texts.csv"
             await _document(context, message.chat_id, name, files.free_texts_csv)
 
+    async def report(self, update: Update, context: Context) -> None:
+        """/report (staff): the lägesbild of the published results as PDF."""
+        user, message = update.effective_user, update.message
+        role = self.role(user.id if user else None)
+        if role is None or user is None or message is None:
+            await self._residents.unknown_command(update, context)
+            return
+        await self._staff.audit(role, user.id, "/report")
+        lang = self._lang(update)
+        await _send(context, message.chat_id, messages.escape(t("report_wait", lang)), None)
+        pdf = await self._staff.report_pdf(lang)
+        name = f"{self._staff.survey.id}-lagesbild.pdf"
+        await messages.send_file(context.bot, message.chat_id, name, pdf)
+
     async def reload(self, update: Update, context: Context) -> None:
         """/reload (admins): re-read the survey file; on any problem keep the running one."""
         user, message = update.effective_user, update.message
@@ -184,6 +198,7 @@ def staff_handlers(h: StaffHandlers) -> list[Any]:
     return [
         CommandHandler("stats", h.stats, filters=private),
         CommandHandler("export", h.export, filters=private),
+        CommandHandler("report", h.report, filters=private),
         CommandHandler("reload", h.reload, filters=private),
         CallbackQueryHandler(h.button, pattern=f"^{PREFIX}"),
     ]
