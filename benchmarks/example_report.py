@@ -23,17 +23,18 @@ from bot.stats.document import report_html, report_pdf
 from bot.stats.report import Report, build_report, report_json
 from bot.stats.rounds import parse_round
 from bot.survey.model import Survey
-from storage.base import Response, StoredAnswer
+from storage.base import Response, Store, StoredAnswer
 from storage.memory import MemoryStore
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUND_2022 = ROOT / "docs" / "example-round-2022.csv"
 
 
-async def example_report(survey: Survey, n: int, language: str = "sv", seed: int = 2026) -> Report:
-    """The report on `n` realistic responses (published), with the example 2022 round."""
+async def fill(
+    store: Store, survey: Survey, n: int, language: str = "sv", seed: int = 2026
+) -> None:
+    """Complete `n` realistic surveys into `store` (as the service would) and publish them."""
     rng = random.Random(seed)
-    store = MemoryStore()
     for i in range(n):
         answers = realistic_answers(survey, rng)
         stored: dict[str, StoredAnswer] = {
@@ -47,6 +48,13 @@ async def example_report(survey: Survey, n: int, language: str = "sv", seed: int
             response=response,
             cells=tally_cells(survey, stored),
         )
+    await store.publish_if_due(survey.id, survey.min_group_size)
+
+
+async def example_report(survey: Survey, n: int, language: str = "sv", seed: int = 2026) -> Report:
+    """The report on `n` realistic responses (published), with the example 2022 round."""
+    store = MemoryStore()
+    await fill(store, survey, n, language, seed)
     snapshot = await store.publish_if_due(survey.id, survey.min_group_size)
     rounds = [parse_round("2022", survey, ROUND_2022.read_text(encoding="utf-8"))]
     return build_report(survey, snapshot, language, date(2026, 12, 1), rounds)

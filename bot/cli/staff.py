@@ -34,6 +34,8 @@ from bot.conversation.service import SurveyService
 from bot.privacy.pseudonyms import Pseudonyms
 from bot.staff.service import Export, StaffService
 from bot.stats.export import CSV_ENCODING
+from bot.stats.lagesbild import IndicatorResult
+from bot.stats.report import indicator_json
 from bot.stats.tables import Headline, StatsError, Table, available_tables
 from bot.stats.text import headline_json, headline_plain, table_json, table_plain
 from bot.survey.model import Survey
@@ -117,7 +119,7 @@ def _check_tables(survey: Survey, question: str | None, by: str | None) -> None:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    async def run() -> tuple[Headline, list[Table]]:
+    async def run() -> tuple[Headline, list[Table], list[IndicatorResult]]:
         staff = await _open_staff(args)
         try:
             _check_tables(staff.survey, args.question, args.by)
@@ -131,15 +133,20 @@ def _stats(args: argparse.Namespace) -> int:
                         tables.append(await staff.table(question_id, by, args.lang))
             else:
                 tables = await staff.all_tables(args.lang)
+            found = await staff.indicators(args.lang)
         except StatsError as err:
             raise CliError(str(err)) from err
         finally:
             await staff.close()
-        return head, tables
+        return head, tables, found
 
-    head, tables = asyncio.run(run())
+    head, tables, found = asyncio.run(run())
     if args.json:
-        data = {"headline": headline_json(head), "tables": [table_json(t) for t in tables]}
+        data = {
+            "headline": headline_json(head),
+            "indicators": [indicator_json(i) for i in found],
+            "tables": [table_json(t) for t in tables],
+        }
         return _print([json.dumps(data, ensure_ascii=False, indent=2)])
     width = shutil.get_terminal_size().columns
 
@@ -184,6 +191,8 @@ def _export(args: argparse.Namespace) -> int:
     except OSError as err:
         raise CliError(f"--out {out}: cannot create the directory ({err.strerror})") from err
     contents = {f"{survey_id}-tallies.csv": files.tallies_csv}
+    if files.indicators_csv:
+        contents[f"{survey_id}-indicators.csv"] = files.indicators_csv
     if files.free_texts_csv is not None:
         contents[f"{survey_id}-free-texts.csv"] = files.free_texts_csv
     for name, content in contents.items():

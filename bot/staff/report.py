@@ -15,8 +15,10 @@ from pathlib import Path
 
 from bot.staff.views import published
 from bot.stats.document import report_pdf
+from bot.stats.lagesbild import IndicatorResult, indicators
 from bot.stats.report import Report, build_report
 from bot.stats.rounds import load_rounds
+from bot.stats.tables import StatsError, overall_table
 from bot.survey.model import Survey
 from bot.survey.questions import DEFAULT_ZONE
 from storage.base import Store
@@ -43,3 +45,27 @@ async def report_pdf_bytes(
     """The report as PDF (rendered in a worker thread)."""
     report = await staff_report(store, survey, survey_path, language, now)
     return await asyncio.to_thread(report_pdf, report)
+
+
+async def staff_indicators(
+    store: Store, survey: Survey, survey_path: Path, language: str, now: datetime
+) -> list[IndicatorResult]:
+    """The survey's indicators from the published snapshot, with the kept earlier rounds: the
+    same figures as the report's first page (for `stats --json` and the CSV export)."""
+    snapshot = await published(store, survey)
+    rounds = await asyncio.to_thread(load_rounds, rounds_folder(survey_path), survey)
+    needed = {
+        q for i in survey.indicators for q in getattr(i, "questions", (getattr(i, "question", ""),))
+    }
+
+    def build() -> list[IndicatorResult]:
+        tables = {}
+        for question_id in needed:
+            try:
+                tables[question_id] = overall_table(survey, snapshot, question_id, language)
+            except StatsError:
+                continue
+        label = str(now.astimezone(DEFAULT_ZONE).year)
+        return indicators(survey, tables, rounds, language, label)
+
+    return await asyncio.to_thread(build)

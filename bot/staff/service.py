@@ -14,9 +14,10 @@ from pathlib import Path
 from bot.conversation.service import SurveyService
 from bot.staff.export import Export, export_files
 from bot.staff.reload import ReloadOutcome, reload_survey
-from bot.staff.report import report_pdf_bytes
+from bot.staff.report import report_pdf_bytes, staff_indicators
 from bot.staff.roles import ADMIN, STAFF, audit
 from bot.staff.views import all_tables_view, headline_view, published, table_view
+from bot.stats.lagesbild import IndicatorResult
 from bot.stats.tables import Headline, Table
 from bot.survey.model import Survey
 from storage.base import Snapshot
@@ -57,7 +58,18 @@ class StaffService:
 
     async def export(self, language: str, *, with_free_text: bool) -> Export:
         return await export_files(
-            self._residents.store, self.survey, language, with_free_text=with_free_text
+            self._residents.store,
+            self.survey,
+            language,
+            with_free_text=with_free_text,
+            now=self._clock(),
+            survey_path=self._path,
+        )
+
+    async def indicators(self, language: str) -> list[IndicatorResult]:
+        """The indicators of the published snapshot, now and in the kept earlier rounds."""
+        return await staff_indicators(
+            self._residents.store, self.survey, self._path, language, self._clock()
         )
 
     async def report_pdf(self, language: str) -> bytes:

@@ -25,6 +25,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from bot.privacy.pseudonyms import plain_text
+from bot.stats.lagesbild import IndicatorResult
 from bot.stats.tables import Suppressed, Table, available_tables, overall_table, split_table
 from bot.survey.model import Survey
 from bot.survey.questions import NumberQuestion
@@ -137,7 +138,7 @@ def _cells(count: int | Suppressed, share: float | None) -> list[str]:
     """Count, share (decimal comma) and the hidden flag."""
     if isinstance(count, Suppressed):
         return ["", "", "1"]
-    percent = "" if share is None else f"{share:.1f}".replace(".", ",")
+    percent = "" if share is None else _number(share)
     return [str(count), percent, "0"]
 
 
@@ -157,3 +158,51 @@ def free_texts_csv(texts: list[tuple[str, str]]) -> str:
     for question_id, text in sorted(texts):
         writer.writerow((_safe(question_id), _safe(text)))
     return out.getvalue()
+
+
+def indicators_csv(results: Sequence[IndicatorResult], language: str) -> str:
+    """The indicators, now and in every earlier round, as the report shows them: one line per
+    indicator and round (share as a percent with its interval, or an index value)."""
+    sv = language == "sv"
+    header = (
+        ["indikator", "namn", "omgång", "värde", "antal", "bas", "låg", "hög"]
+        if sv
+        else [
+            "indicator",
+            "name",
+            "round",
+            "value",
+            "count",
+            "base",
+            "interval low",
+            "interval high",
+        ]
+    )
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=DELIMITER, lineterminator="\r\n")
+    writer.writerow(header)
+    for result in results:
+        figures = [f for f in (result.now, *result.earlier) if f is not None]
+        for figure in figures:
+            scale = 100 if result.kind == "share" else 1
+            low = high = ""
+            if figure.interval is not None:
+                low, high = _number(figure.interval.low * 100), _number(figure.interval.high * 100)
+            writer.writerow(
+                [
+                    result.id,
+                    _safe(result.label),
+                    figure.round,
+                    _number(figure.value * scale),
+                    "" if figure.count is None else figure.count,
+                    "" if figure.base is None else figure.base,
+                    low,
+                    high,
+                ]
+            )
+    return out.getvalue()
+
+
+def _number(value: float) -> str:
+    """One decimal, with a decimal comma (Excel with Swedish settings)."""
+    return f"{value:.1f}".replace(".", ",")

@@ -21,8 +21,8 @@ from bot.stats.tables import Table
 from bot.survey.indicators import IndexIndicator, ShareIndicator
 from bot.survey.model import Survey
 
-#: Counts by choice id and the number who answered, for one question.
-Counts = tuple[Mapping[str, int], int]
+#: Counts by choice id (None where the published table hides it) and the number who answered.
+Counts = tuple[Mapping[str, int | None], int]
 
 
 @dataclass(frozen=True)
@@ -84,14 +84,16 @@ def indicators(
 
 
 def table_counts(table: Table) -> Counts | None:
-    """An overall table's counts by choice and its total; None if any count is hidden."""
-    counts: dict[str, int] = {}
-    for choice_id, count in zip(table.row_ids, table.row_totals, strict=True):
-        if not isinstance(count, int):
-            return None
-        counts[choice_id] = count
+    """An overall table's counts by choice (None where hidden) and its total (None if hidden).
+
+    An indicator may use only shown counts: a sum that included a hidden count would reveal it
+    (the sum minus the shown ones), so a figure needing one is hidden itself (`_figure`)."""
     if not isinstance(table.total, int):
         return None
+    counts = {
+        choice_id: count if isinstance(count, int) else None
+        for choice_id, count in zip(table.row_ids, table.row_totals, strict=True)
+    }
     return counts, table.total
 
 
@@ -102,8 +104,11 @@ def _figure(
         if indicator.question not in data:
             return None
         counts, answered = data[indicator.question]
-        base = answered - sum(counts.get(c, 0) for c in indicator.exclude)
-        count = sum(counts.get(c, 0) for c in indicator.choices)
+        needed = [counts.get(c, 0) for c in (*indicator.choices, *indicator.exclude)]
+        if any(n is None for n in needed):
+            return None  # a hidden count would be revealed by the figure
+        base = answered - sum(counts.get(c, 0) or 0 for c in indicator.exclude)
+        count = sum(counts.get(c, 0) or 0 for c in indicator.choices)
         if base <= 0:
             return None
         return Figure(label, count / base, count, base, wilson(count, base))
@@ -112,10 +117,12 @@ def _figure(
         if question_id not in data:
             return None
         counts, _ = data[question_id]
-        scored = sum(counts.get(c, 0) for c in indicator.scores)
+        if any(counts.get(c, 0) is None for c in indicator.scores):
+            return None  # a hidden count would be revealed by the figure
+        scored = sum(counts.get(c, 0) or 0 for c in indicator.scores)
         if scored == 0:
             return None
-        total = sum(score * counts.get(c, 0) for c, score in indicator.scores.items())
+        total = sum(score * (counts.get(c, 0) or 0) for c, score in indicator.scores.items())
         means.append(total / scored)
     return Figure(label, sum(means) / len(means))
 

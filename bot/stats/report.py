@@ -110,7 +110,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "language": report.language,
         "generated": report.generated.isoformat(),
         "headline": headline_json(report.headline),
-        "indicators": [_indicator_json(i) for i in report.indicators],
+        "indicators": [indicator_json(i) for i in report.indicators],
         "rounds": [{"label": r.label, "respondents": r.respondents} for r in report.rounds],
         "questions": [
             {"overall": table_json(s.overall), "splits": [table_json(t) for t in s.splits]}
@@ -120,7 +120,9 @@ def report_json(report: Report) -> dict[str, Any]:
     }
 
 
-def _indicator_json(result: IndicatorResult) -> dict[str, Any]:
+def indicator_json(result: IndicatorResult) -> dict[str, Any]:
+    """One indicator as JSON-able data (the same in the report, `stats --json` and the CSV)."""
+
     def figure(f: Any) -> dict[str, Any] | None:
         if f is None:
             return None

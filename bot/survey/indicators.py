@@ -32,6 +32,10 @@ class ShareIndicator(FrozenModel):
     #: Answers left out of the base (e.g. "don't know").
     exclude: tuple[Id, ...] = ()
 
+    @property
+    def question_ids(self) -> tuple[str, ...]:
+        return (self.question,)
+
 
 class IndexIndicator(FrozenModel):
     id: Id
@@ -40,6 +44,10 @@ class IndexIndicator(FrozenModel):
     questions: tuple[Id, ...] = Field(min_length=1)
     #: Score of each counted choice id; answers with other choices are left out.
     scores: dict[str, float] = Field(min_length=1)
+
+    @property
+    def question_ids(self) -> tuple[str, ...]:
+        return self.questions
 
 
 Indicator = Annotated[ShareIndicator | IndexIndicator, Field(discriminator="kind")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -10,6 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from benchmarks.example_report import fill
+from bot.survey.loader import load_survey
+from storage import open_store
+from tests.analysis_key import ANALYSIS_PUBLIC
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -90,3 +96,44 @@ def test_a_report_file_of_another_kind_is_one_line(admin: dict[str, str], tmp_pa
     assert result.stderr.strip().splitlines() == [
         f"survey-bot: --out {tmp_path / 'report.docx'}: name a .pdf, .html or .json file"
     ]
+
+
+def test_stats_json_and_the_csv_carry_the_reports_indicators(
+    admin: dict[str, str], tmp_path: Path
+) -> None:
+    """One computation: the indicator figures of `stats --json`, the indicators CSV and the
+    report's JSON are the same numbers."""
+    _cli(
+        "rounds", "import", "--label", "2022", "--results",
+        str(ROOT / "docs" / "example-round-2022.csv"), env=admin,
+    )  # fmt: skip
+    asyncio.run(_fill(Path(admin["SURVEYBOT_DATABASE"]), Path(admin["SURVEYBOT_SURVEY"]), 100))
+    stats = _cli("stats", "--json", env=admin)
+    assert stats.returncode == 0, stats.stderr
+    report_file = tmp_path / "report.json"
+    assert _cli("report", "--out", str(report_file), env=admin).returncode == 0
+    from_stats = json.loads(stats.stdout)["indicators"]
+    from_report = json.loads(report_file.read_text(encoding="utf-8"))["indicators"]
+    assert from_stats == from_report
+    otrygghet = next(i for i in from_stats if i["id"] == "otrygghet")
+    assert otrygghet["earlier"][0]["round"] == "2022"
+    export = _cli("export", "--out", str(tmp_path / "out"), env=admin)
+    assert export.returncode == 0, export.stderr
+    text = (tmp_path / "out" / "halmstad_2026-indicators.csv").read_text(encoding="utf-8-sig")
+    rows = [line.split(";") for line in text.strip().splitlines()]
+    # every figure of the JSON is a line of the CSV (this round's may be hidden: then no line)
+    figures = [f for f in (otrygghet["now"], *otrygghet["earlier"]) if f is not None]
+    assert len([r for r in rows if r[0] == "otrygghet"]) == len(figures)
+    for figure in figures:
+        line = next(r for r in rows if r[0] == "otrygghet" and r[2] == figure["round"])
+        assert line[3] == f"{figure['value'] * 100:.1f}".replace(".", ",")
+        assert (line[4], line[5]) == (str(figure["count"]), str(figure["base"]))
+
+
+async def _fill(database: Path, survey_path: Path, count: int) -> None:
+    """`count` realistic completed surveys, published, as the bot would have stored them."""
+    store = await open_store(str(database), analysis_key=ANALYSIS_PUBLIC, batch=5)
+    try:
+        await fill(store, load_survey(survey_path), count)
+    finally:
+        await store.close()

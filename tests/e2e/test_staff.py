@@ -216,7 +216,7 @@ async def test_report_sends_staff_the_lagesbild_of_the_published_results(
     (upload,) = [m.upload for m in server.bot_messages(STAFF.id) if m.upload is not None]
     assert upload.filename == f"{small.id}-lagesbild.pdf"
     assert upload.data.startswith(b"%PDF-")
-    assert "rapporten" in server.bot_messages(STAFF.id)[0].text.lower()
+    assert "rapporten" in (server.bot_messages(STAFF.id)[0].text or "").lower()
     require_command("pdftotext", "poppler-utils")
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(upload.data)

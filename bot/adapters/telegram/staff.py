@@ -79,6 +79,9 @@ class StaffHandlers:
         files = await self._staff.export(self._lang(update), with_free_text=with_text)
         survey_id = self._staff.survey.id
         await _document(context, message.chat_id, f"{survey_id}-tallies.csv", files.tallies_csv)
+        if files.indicators_csv:
+            name = f"{survey_id}-indicators.csv"
+            await _document(context, message.chat_id, name, files.indicators_csv)
         if files.free_texts_csv is not None:
             name = f"{survey_id}-free-texts.csv"
             await _document(context, message.chat_id, name, files.free_texts_csv)
