@@ -34,7 +34,8 @@ from bot.conversation.engine import (
     TextSent,
     advance,
 )
-from bot.privacy.pseudonyms import Pseudonyms, ResidentKeys, scrub
+from bot.privacy.pseudonyms import Pseudonyms, ResidentKeys
+from bot.privacy.scrub import scrub
 from bot.stats.counters import tally_cells
 from bot.survey.model import Survey
 from bot.survey.questions import DEFAULT_ZONE, TextQuestion

@@ -15,7 +15,7 @@ left out): no count that a table hides, and a hidden count is never written as a
 free-text export holds only (question id, text), sorted, so its order says nothing about when an
 answer came; no cell can start a spreadsheet formula (residents wrote the free texts; a leading
 = + - @ is defused with an apostrophe), and no cell holds a control, bidi or invisible
-format character (`bot.privacy.pseudonyms.plain_text`).
+format character (`bot.privacy.scrub.plain_text`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-from bot.privacy.pseudonyms import plain_text
+from bot.privacy.scrub import plain_text
 from bot.stats.lagesbild import IndicatorResult
 from bot.stats.tables import Suppressed, Table, available_tables, overall_table, split_table
 from bot.survey.model import Survey

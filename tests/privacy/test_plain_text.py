@@ -9,7 +9,7 @@ import io
 
 import pytest
 
-from bot.privacy.pseudonyms import plain_text, scrub
+from bot.privacy.scrub import plain_text, scrub
 from bot.stats.export import free_texts_csv
 
 HIDDEN = [

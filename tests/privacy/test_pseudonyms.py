@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.privacy.pseudonyms import REMOVED, Pseudonyms, scrub
+from bot.privacy.pseudonyms import Pseudonyms
+from bot.privacy.scrub import REMOVED, scrub
 
 SECRET = bytes(range(32))
 SURVEY = "halmstad-2025"

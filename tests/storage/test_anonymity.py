@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from bot.privacy.pseudonyms import Pseudonyms, scrub
+from bot.privacy.pseudonyms import Pseudonyms
+from bot.privacy.scrub import scrub
 from storage import Cell, Response, SQLiteStore
 from tests.analysis_key import ANALYSIS_PRIVATE, ANALYSIS_PUBLIC
 
