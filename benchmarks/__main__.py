@@ -85,6 +85,7 @@ FIGURES = (
     "/stats: 1M answers",
     "/stats: reading the tallies, 1M answers",
     "memory: peak RSS growth, in-progress sessions",
+    "report: lägesbild PDF, realistic responses",
 )
 
 
@@ -374,6 +375,23 @@ class Run:
             + ", ".join(f"{t.responses:,}" for t in results)
         )
 
+    def report(self) -> None:
+        n = 300 if self.quick else 1500
+        found = _python("-m", "benchmarks.report_bench", str(n), timeout=600)
+        self.figures.append(
+            ratio_figure(
+                "report: lägesbild PDF, realistic responses", found["report_seconds"],
+                found["tables_seconds"], unit="s", digits=1,
+                baseline_label="/stats all questions", target="< 60 s",
+                check=lambda r, m: m < 60,
+            )
+        )  # fmt: skip
+        self.notes.append(
+            f"report: {int(found['responses']):,} responses, build + PDF "
+            f"{found['report_seconds']:.1f} s wall, {found['report_cpu_seconds']:.1f} s CPU, "
+            f"{found['pdf_bytes'] / 1024:.0f} kB"
+        )
+
     def memory(self) -> None:
         n = self.sizes.sessions
         found = _python("-m", "benchmarks.memory_bench", str(n), timeout=180)
@@ -400,6 +418,7 @@ async def _run_all(run: Run, parts: set[str]) -> None:
         "store": run.store,
         "stats": run.stats,
         "memory": run.memory,
+        "report": run.report,
     }
     took: list[str] = []
     for name, step in steps.items():
@@ -413,7 +432,7 @@ async def _run_all(run: Run, parts: set[str]) -> None:
     run.notes.append("time per part: " + ", ".join(took))
 
 
-PARTS = ("e2e", "latency", "http", "store", "stats", "memory")
+PARTS = ("e2e", "latency", "http", "store", "stats", "memory", "report")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
