@@ -39,7 +39,7 @@ class Source(FrozenModel):
 
 
 def source_issues(
-    sources: Sequence[object], languages: Sequence[str], question_ids: Sequence[str] = ()
+    sources: Sequence[object], languages: Sequence[str], question_ids: Sequence[object] = ()
 ) -> list[Issue]:
     """Codes used twice or reserved, labels missing a language, and a question named `SOURCE`
     in a survey with sources."""
