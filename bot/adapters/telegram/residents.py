@@ -285,7 +285,10 @@ class ResidentHandlers:
         return thanks_screen(reply, survey, share_link=self._share_link(context), results=results)
 
     def _share_link(self, context: Context) -> str | None:
-        """The survey's deep link with the `share` source, or None if the bot's name is unknown."""
+        """The survey's deep link with the `share` source; None when the survey declares no
+        sources (its thank-you stays as it was) or the bot's name is unknown."""
+        if not self.service.survey.sources:
+            return None
         try:
             name = context.bot.username or self._bot_username
         except RuntimeError:  # a bot that never asked Telegram who it is
