@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.survey.loader import SurveyError, load_survey, parse_survey
 from bot.stats.tables import available_tables
+from bot.survey.loader import SurveyError, load_survey, parse_survey
 from bot.survey.model import Survey
 from bot.survey.sources import OTHER, SOURCE, SourceQuestion, source_of
 
