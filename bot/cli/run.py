@@ -47,6 +47,7 @@ async def serve(settings: Settings, survey: Survey, token: SecretStr) -> None:
         per_chat_rate=settings.per_chat_rate,
         overall_rate=settings.overall_rate,
         http_client=settings.http_client,
+        bot_username=settings.bot_username,
     )
     application = build_application(service, options, staff)
 

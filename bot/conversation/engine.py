@@ -1,17 +1,15 @@
 """The residents' conversation as a pure state machine (in the style of h11).
 
 `advance(survey, session, event, now)` takes the resident's session (or None before the first
-step), one event named as a fact (`Began`, `ChoicePicked`, `TextSent`, `WentBack`, ...) and the
-current time, and returns the new session and the replies to show. No asyncio, no Telegram, no
-storage: the service persists and the adapters render.
+step), one event named as a fact (`Began`, `TextSent`, ...) and the current time, and returns the
+new session and the replies to show. No asyncio, no Telegram, no storage.
 
 What must hold:
 - invalid input is a reply (`Ask` with a `problem`, `Stale`, `Hint`), never an exception, and it
   leaves the session unchanged;
 - every button carries the session's `step`; a press whose step is not the current one is stale
   (an old message, a double press, a redelivered update) and changes nothing;
-- `show_if` is honoured forwards and on Back, and answers that a changed earlier answer made
-  irrelevant are dropped;
+- `show_if` is honoured forwards and on Back; answers made irrelevant are dropped;
 - a completed survey yields exactly one `Completed` with the final answers.
 
 Rules the adapters and tests rely on (`bot.conversation.vocabulary` holds the session, events and
@@ -22,7 +20,9 @@ replies, re-exported here; `bot.conversation.answers` owns what answers mean):
 - `Cancelled` always discards (even when the survey is closed); any other event outside
   `opens`..`closes` gets `Closed` and leaves the session as it was;
 - a first `Opened` in a language the survey does not offer (or none) gets `ChooseLanguage`;
-- without a session only `Opened`, `Restarted` and a valid `LanguageChosen` create one; typed
+- a session's `source` is set once, when it is created, from the `Opened` payload (or the
+  language button's source): a declared code, else `OTHER`; `Completed` carries it;
+- only `Opened`, `Restarted` and a valid `LanguageChosen` create a session; without one, typed
   text and stickers get a `Hint`, buttons `Stale`;
 - the session is first fitted to the survey as it is now (`_settle`: the admin may have
   reloaded it). If that moved the resident, a button press is answered with the new screen;
@@ -95,6 +95,7 @@ from bot.survey.questions import (
     SingleQuestion,
     TextQuestion,
 )
+from bot.survey.sources import source_of
 
 __all__ = [
     "AlreadyAnswered",
@@ -163,17 +164,16 @@ def _language(survey: Survey, session: Session | None, event: Event) -> str:
 def _first_event(survey: Survey, event: Event, language: str) -> Transition:
     """An event from a resident without a session (only /start, /restart and a language
     button create one)."""
+    offered = survey.offered_language(getattr(event, "language", None))
     match event:
-        case Opened(language=telegram) if survey.offered_language(telegram) is None and (
-            len(survey.languages) > 1
-        ):
-            return Transition(None, (ChooseLanguage(language),))
-        case Opened():
-            return _show(survey, _new_session(survey, language))
-        case LanguageChosen(language=chosen) if chosen in survey.languages:
-            return _show(survey, _new_session(survey, chosen))
+        case Opened(payload=payload) if offered is None and len(survey.languages) > 1:
+            return Transition(None, (ChooseLanguage(language, source_of(payload, survey.sources)),))
+        case Opened(payload=payload):
+            return _show(survey, _new_session(survey, language, payload))
+        case LanguageChosen(language=chosen, source=source) if chosen in survey.languages:
+            return _show(survey, _new_session(survey, chosen, source))
         case Restarted():
-            return _begin(survey, _new_session(survey, language), {})
+            return _begin(survey, _new_session(survey, language, None), {})
         case TextSent(text=text):
             typed: ProblemKind = "command" if is_command(text) else "use_buttons"
             return Transition(None, (Hint(language, Problem(typed)),))
@@ -234,8 +234,9 @@ def _next_event(survey: Survey, session: Session, event: Event) -> Transition:
     return stale
 
 
-def _new_session(survey: Survey, language: str) -> Session:
-    return Session(survey_version=survey.version, language=language)
+def _new_session(survey: Survey, language: str, payload: str | None) -> Session:
+    source = source_of(payload, survey.sources)
+    return Session(survey_version=survey.version, language=language, source=source)
 
 
 def _bump(session: Session, **changes: object) -> Session:
@@ -267,7 +268,10 @@ def _go_to(
     """Ask `question` (showing its earlier answer), or complete when it is None."""
     if question is None:
         final = {q.id: answers.get(q.id) for q in visible_questions(survey, answers)}
-        return Transition(None, (Finished(session.language),), Completed(session.language, final))
+        view, language = survey.results_questions, session.language
+        area = final.get(view[1]) if view else None
+        finished = Finished(language, area if isinstance(area, str) else None)
+        return Transition(None, (finished,), Completed(language, final, session.source))
     asking = _bump(
         session,
         stage="asking",
@@ -337,13 +341,9 @@ def _ask(survey: Survey, session: Session, problem: Problem | None = None) -> As
     assert question is not None, "only a settled session in stage 'asking' is asked"
     number, total = progress(survey, session.answers, question.id)
     earlier = session.answers.get(question.id)
-    selected: tuple[str, ...]
+    selected: tuple[str, ...] = (str(earlier),) if isinstance(earlier, str | int) else ()
     if isinstance(question, MultiQuestion):
         selected = session.pending
-    elif isinstance(earlier, str | int):
-        selected = (str(earlier),)
-    else:
-        selected = ()
     return Ask(
         question=question,
         language=session.language,

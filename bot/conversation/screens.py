@@ -39,20 +39,26 @@ from bot.conversation.engine import (
     WentBack,
 )
 from bot.conversation.texts import language_name, t
+from bot.conversation.vocabulary import AreaResults
 from bot.survey.model import Survey
 from bot.survey.questions import MultiQuestion, NumberQuestion, TextQuestion
+from bot.survey.sources import OTHER
 
 TEXT_LIMIT = 4096
+#: The callback data's head of a "how others in your area answered" button (not an engine
+#: event: the resident has finished; the adapter answers it from the published results).
+RESULTS = "r"
 CALLBACK_LIMIT = 64
 _BAR_CELLS = 10
 
 
 @dataclass(frozen=True)
 class Button:
-    """One inline button: its label and the data it sends back."""
+    """One inline button: its label and the data it sends back, or the link it opens."""
 
     text: str
     data: str
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,22 +80,68 @@ def render(reply: Reply, survey: Survey) -> Screen:
     language every line starts with a right-to-left mark and each row of buttons is reversed
     (Telegram lays rows out left to right), so the first button is on the right."""
     if isinstance(reply, ChooseLanguage):
-        return choose_language(survey)
-    screen = _render(reply, survey)
-    if not is_rtl(reply.language):
+        return choose_language(survey, reply.source)
+    return _directed(_render(reply, survey), reply.language)
+
+
+def _directed(screen: Screen, language: str) -> Screen:
+    if not is_rtl(language):
         return screen
     rows = tuple(
-        tuple(Button(directed_line_starts(b.text), b.data) for b in reversed(row))
+        tuple(Button(directed_line_starts(b.text), b.data, b.url) for b in reversed(row))
         for row in screen.buttons
     )
     return Screen(directed_line_starts(screen.text), rows, screen.survey, screen.toast)
 
 
-def choose_language(survey: Survey) -> Screen:
+def thanks_screen(
+    reply: Finished, survey: Survey, *, share_link: str | None, results: bool
+) -> Screen:
+    """The thank-you with its buttons: "how others in your area answered" when `results`
+    (something is published for the resident's area) and the share link when known."""
+    lang = reply.language
+    rows: list[tuple[Button, ...]] = []
+    if results and reply.area is not None:
+        rows.append((Button(t("results_button", lang), f"{RESULTS}:{lang}:{reply.area}"),))
+    if share_link is not None:
+        rows.append((Button(t("share_button", lang), "", url=share_link),))
+    screen = _render(reply, survey)
+    return _directed(Screen(screen.text, tuple(rows)), lang)
+
+
+def results_screen(results: AreaResults) -> Screen:
+    """How others in the resident's area answered: the question, one line per published
+    share, and where the numbers come from."""
+    lang, area = results.language, results.area
+    note = t("results_note", lang, residents=results.residents, area=area)
+    lines = [
+        f"<b>{_escape(t('results_title', lang, area=area))}</b>",
+        "",
+        _escape(results.question),
+        "",
+        *(f"{_escape(label)}: {round(share)} %" for label, share in results.shares),
+        "",
+        f"<i>{_escape(note)}</i>",
+    ]
+    return _directed(Screen("\n".join(lines), survey=False), lang)
+
+
+def parse_results(data: str) -> tuple[str, str] | None:
+    """(language, area) of a "how others in your area answered" button, or None."""
+    head, _, rest = data.partition(":")
+    language, _, area = rest.partition(":")
+    if head != RESULTS or not language or not area or len(data.encode()) > CALLBACK_LIMIT:
+        return None
+    return language, area
+
+
+def choose_language(survey: Survey, source: str = OTHER) -> Screen:
     """The language picker: "Choose a language" in every survey language, each on its own line
-    and in its own direction, and one button per language, named in itself."""
+    and in its own direction, and one button per language, named in itself. The buttons carry
+    `source` (the /start's) unless it is `OTHER`."""
     lines = [_in_direction(t("choose_language", lang), lang) for lang in survey.languages]
-    return Screen("\n".join(dict.fromkeys(lines)), language_buttons(survey), survey=False)
+    buttons = language_buttons(survey, source)
+    return Screen("\n".join(dict.fromkeys(lines)), buttons, survey=False)
 
 
 def privacy_screen(survey: Survey, language: str) -> Screen:
@@ -131,13 +183,14 @@ def problem_text(problem: Problem, language: str) -> str:
     return t(f"problem.{problem.kind}", language, low=problem.low, high=problem.high)
 
 
-def language_buttons(survey: Survey) -> tuple[tuple[Button, ...], ...]:
+def language_buttons(survey: Survey, source: str = OTHER) -> tuple[tuple[Button, ...], ...]:
     """One row per survey language, each named in itself and in its own direction."""
-    return tuple((_language_button(lang),) for lang in survey.languages)
+    return tuple((_language_button(lang, source),) for lang in survey.languages)
 
 
-def _language_button(language: str) -> Button:
-    return Button(_in_direction(language_name(language), language), f"l:{language}")
+def _language_button(language: str, source: str = OTHER) -> Button:
+    data = f"l:{language}" if source == OTHER else f"l:{language}:{source}"
+    return Button(_in_direction(language_name(language), language), data)
 
 
 def _in_direction(text: str, language: str) -> str:
@@ -205,7 +258,8 @@ def parse_callback(data: str) -> Event | None:
         return None
     head, _, rest = data.partition(":")
     if head == "l":
-        return LanguageChosen(rest) if rest else None
+        language, _, source = rest.partition(":")
+        return LanguageChosen(language, source or None) if language else None
     if not head.isdigit() or len(head) > 9:
         return None
     step = int(head)

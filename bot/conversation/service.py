@@ -10,7 +10,10 @@ What must hold:
   acknowledge: a crash after the write loses nothing the resident saw accepted);
 - a completed survey is written atomically with its completion marker and tallies; a second
   completion for the same resident is refused by the marker;
-- free text is scrubbed of personal data before it is kept anywhere, even in a session.
+- free text is scrubbed of personal data before it is kept anywhere, even in a session;
+- where the resident found the survey is kept only as a declared source code or "other"
+  (`bot.survey.sources`), as the answer to the never-asked `SOURCE` question: in the sealed
+  response and the tallies, never with a time or anything else about the resident.
 
 Callers must not run two steps of the same resident at once (the Telegram adapter keeps each
 resident's updates in order; the terminal chat has one resident).
@@ -18,6 +21,7 @@ resident's updates in order; the terminal chat has one resident).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,11 +38,14 @@ from bot.conversation.engine import (
     TextSent,
     advance,
 )
+from bot.conversation.results import area_results
+from bot.conversation.vocabulary import AreaResults
 from bot.privacy.pseudonyms import Pseudonyms, ResidentKeys
 from bot.privacy.scrub import scrub
 from bot.stats.counters import tally_cells
 from bot.survey.model import Survey
 from bot.survey.questions import DEFAULT_ZONE, TextQuestion
+from bot.survey.sources import SOURCE, source_of
 from storage.base import Response, Store
 
 log = logging.getLogger(__name__)
@@ -121,6 +128,15 @@ class SurveyService:
             state = keys.seal_state(updated.model_dump_json())
             await self.store.save_session(keys.session_key, survey_id, state, day)
 
+    async def area_results(self, area: str, language: str) -> AreaResults | None:
+        """How others in `area` answered, from the published snapshot only (see
+        `bot.conversation.results`); the disclosure audit runs off the event loop."""
+        survey = self.survey
+        if survey.results_questions is None:
+            return None
+        snapshot = await self.store.publish_if_due(survey.id, survey.min_group_size)
+        return await asyncio.to_thread(area_results, survey, snapshot, area, language)
+
     async def purge_idle(self) -> int:
         """Delete sessions idle longer than the TTL; returns how many."""
         cutoff = _day(self._clock()) - self._ttl
@@ -145,7 +161,12 @@ class SurveyService:
     ) -> bool:
         answers: dict[str, str | int | list[str] | None] = {}
         free_texts: dict[str, str] = {}
-        for question_id, value in done.answers.items():
+        tallied = dict(done.answers)
+        if survey.sources:
+            # Where the resident found the survey: a declared code (as the survey now declares
+            # them) or "other", answered for them as the never-asked `SOURCE` question.
+            tallied[SOURCE] = source_of(done.source, survey.sources)
+        for question_id, value in tallied.items():
             question = survey.question(question_id)
             if isinstance(question, TextQuestion):
                 # Kept apart and unlinked: the response says nothing about its free texts.
@@ -165,7 +186,7 @@ class SurveyService:
             session_key=keys.session_key,
             marker=keys.marker,
             response=response,
-            cells=tally_cells(survey, done.answers),
+            cells=tally_cells(survey, tallied),
         )
 
 

@@ -93,6 +93,14 @@ _MESSAGES: tuple[Message, ...] = (
     N_("problem.edited", "Edited messages are not read. Send your answer as a new message."),
     N_("stale", "That button belongs to an earlier question. Please answer the current one."),
     N_("finished_hint", "Your answers are saved and cannot be linked to you."),
+    N_("results_button", "📊 How others in your area answered"),
+    N_("share_button", "📣 Share the survey"),
+    N_("results_title", "How others in {area} answered"),
+    N_(
+        "results_note",
+        "From the last published results: {residents} residents of {area}. Groups too small to "
+        "protect are not shown.",
+    ),
     N_("already_answered", "You have already answered the survey. Thank you for taking part! 💙"),
     N_("closed", "The survey is closed right now. Thank you for your interest!"),
     N_("not_yet", "The survey has not opened yet. Welcome back from {opens}!"),

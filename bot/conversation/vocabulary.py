@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.conversation.answers import AnswerValue
 from bot.survey.questions import Question
+from bot.survey.sources import OTHER
 
 
 class Session(BaseModel):
@@ -43,6 +44,9 @@ class Session(BaseModel):
     screen: int | None = None
     #: Chat messages with typed answers, to delete later. Owned by the adapter; kept as is.
     typed: tuple[int, ...] = ()
+    #: Where the resident found the survey: a declared source code or `OTHER`, fixed when the
+    #: session is created (a later /start with another link does not change it).
+    source: str = OTHER
 
 
 # --- events: what happened ------------------------------------------------------------------
@@ -50,9 +54,11 @@ class Session(BaseModel):
 
 @dataclass(frozen=True)
 class Opened:
-    """The resident sent /start. `language` is their Telegram language, if known."""
+    """The resident sent /start. `language` is their Telegram language, if known; `payload`
+    what followed /start (a deep link's source code), if anything."""
 
     language: str | None = None
+    payload: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,9 +124,11 @@ class Cancelled:
 
 @dataclass(frozen=True)
 class LanguageChosen:
-    """A language button was pressed (from /language or the intro)."""
+    """A language button was pressed (from /language, the intro or the first language
+    screen, whose buttons carry the source of the /start that showed it)."""
 
     language: str
+    source: str | None = None
 
 
 UnexpectedKind = Literal[
@@ -204,9 +212,27 @@ class Ask:
 
 @dataclass(frozen=True)
 class Finished:
-    """The survey is complete: show the thank-you."""
+    """The survey is complete: show the thank-you. `area` is the resident's answer to the
+    breakdown question of `Survey.results_questions`, for "how others in your area answered"
+    (None: not answered, or the survey has no such view)."""
 
     language: str
+    area: str | None = None
+
+
+@dataclass(frozen=True)
+class AreaResults:
+    """How others in the resident's area answered one question, as last published: only
+    shares the disclosure layer shows (`bot.conversation.results` builds it)."""
+
+    language: str
+    #: The area's label and the question's text, in `language`.
+    area: str
+    question: str
+    #: (choice label, percent of the area's residents who answered) for each shown share.
+    shares: tuple[tuple[str, float], ...]
+    #: The area's residents who answered the question (a published count).
+    residents: int
 
 
 @dataclass(frozen=True)
@@ -249,9 +275,11 @@ class Discarded:
 @dataclass(frozen=True)
 class ChooseLanguage:
     """A first-time resident whose Telegram language the survey does not offer: list the
-    survey's languages, each in its own name. `language` is the default (for hints)."""
+    survey's languages, each in its own name. `language` is the default (for hints);
+    `source` the /start's source, which the language buttons carry to the new session."""
 
     language: str
+    source: str = OTHER
 
 
 Reply = (
@@ -276,6 +304,8 @@ class Completed:
 
     language: str
     answers: dict[str, AnswerValue]
+    #: The session's source (a declared code or `OTHER`).
+    source: str = OTHER
 
 
 @dataclass(frozen=True)

@@ -186,17 +186,18 @@ def _cross_check(plain: dict[str, Any]) -> list[Issue]:
     ]
     languages = _valid(_LANGUAGES, plain.get("languages"))
     by_id = {q.id: q for q in questions.values() if q is not None}
+    question_ids = [raw.get("id") if isinstance(raw, dict) else None for raw in raws]
     return (
         survey_issues(
             languages=languages,
             texts={name: text for name, text in texts.items() if text is not None},
             opens=_valid(_MOMENT, as_zoned(plain.get("opens"), end_of_day=False)),
             closes=_valid(_MOMENT, as_zoned(plain.get("closes"), end_of_day=True)),
-            question_ids=[raw.get("id") if isinstance(raw, dict) else None for raw in raws],
+            question_ids=question_ids,
             questions={i: q for i, q in questions.items() if q is not None},
         )
         + indicator_issues(indicators, by_id, languages or ())
-        + source_issues(sources, languages or ())
+        + source_issues(sources, languages or (), question_ids)
     )
 
 

@@ -21,11 +21,18 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from bot.survey.checks import survey_issues
-from bot.survey.indicators import Indicator, indicator_issues
+from bot.survey.indicators import Indicator, ShareIndicator, indicator_issues
 from bot.survey.questions import (
     DEFAULT_ZONE,
     SURVEY_TEXT_FIELDS,
@@ -36,7 +43,7 @@ from bot.survey.questions import (
     SingleQuestion,
     Text,
 )
-from bot.survey.sources import Source, source_issues
+from bot.survey.sources import Source, SourceQuestion, source_issues, source_question
 
 
 class Survey(FrozenModel):
@@ -58,6 +65,8 @@ class Survey(FrozenModel):
     intro: Text
     privacy: Text
     thanks: Text
+    #: The admin's questions, then (when `sources` are declared) the synthetic source question
+    #: of `bot.survey.sources`, which is never asked and never written out.
     questions: tuple[Question, ...] = Field(min_length=1)
     #: The headline numbers of the lägesbild (`bot.survey.indicators`); operational.
     indicators: tuple[Indicator, ...] = ()
@@ -99,12 +108,23 @@ class Survey(FrozenModel):
         issues += indicator_issues(
             self.indicators, {q.id: q for q in self.questions}, self.languages
         )
-        issues += source_issues(self.sources, self.languages)
+        issues += source_issues(self.sources, self.languages, [q.id for q in self.questions])
         if issues:
             raise PydanticCustomError(
                 "survey_issues", "{issues}", {"issues": "; ".join(map(str, issues))}
             )
+        if self.sources:
+            # Frozen, and checked: the one place a survey gains its source question.
+            extra = source_question(self.sources, self.languages)
+            self.__dict__["questions"] = (*self.questions, extra)
         return self
+
+    @field_serializer("questions", mode="wrap")
+    def _declared_only(
+        self, questions: tuple[Question, ...], handler: SerializerFunctionWrapHandler
+    ) -> object:
+        """Written out as the admin wrote them: without the source question."""
+        return handler(tuple(q for q in questions if not isinstance(q, SourceQuestion)))
 
     @property
     def default_language(self) -> str:
@@ -123,7 +143,14 @@ class Survey(FrozenModel):
     @property
     def active_questions(self) -> tuple[Question, ...]:
         """The questions residents are asked (retired ones are kept only for old answers)."""
-        return tuple(q for q in self.questions if not q.retired)
+        return tuple(
+            q for q in self.questions if not q.retired and not isinstance(q, SourceQuestion)
+        )
+
+    @property
+    def declared_questions(self) -> tuple[Question, ...]:
+        """The questions as the admin wrote them (without the source question)."""
+        return tuple(q for q in self.questions if not isinstance(q, SourceQuestion))
 
     @property
     def breakdown_questions(self) -> tuple[SingleQuestion | ScaleQuestion, ...]:
@@ -133,6 +160,17 @@ class Survey(FrozenModel):
             for q in self.questions
             if isinstance(q, SingleQuestion | ScaleQuestion) and q.breakdown
         )
+
+    @property
+    def results_questions(self) -> tuple[str, str] | None:
+        """(question, breakdown) of the thank-you screen's "how others in your area answered":
+        the question of the first share indicator, split by the first declared breakdown
+        question (the area); None when the survey has neither."""
+        shares = [i for i in self.indicators if isinstance(i, ShareIndicator)]
+        areas = [q for q in self.breakdown_questions if not isinstance(q, SourceQuestion)]
+        if not shares or not areas or shares[0].question == areas[0].id:
+            return None
+        return shares[0].question, areas[0].id
 
     def question(self, question_id: str) -> Question | None:
         """The question with this id, or None."""

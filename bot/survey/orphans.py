@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from bot.survey.model import Survey
 from bot.survey.questions import MultiQuestion, ScaleQuestion, SingleQuestion
+from bot.survey.sources import SOURCE
 
 
 def orphaned(
@@ -28,7 +29,9 @@ def orphaned(
     problems: list[str] = []
     for question_id in sorted({q for q, _ in pairs}):
         before, after = old.question(question_id), new.question(question_id)
-        if after is None:
+        if after is None and question_id == SOURCE:
+            problems.append("sources: responses are counted by source; keep the sources declared")
+        elif after is None:
             problems.append(
                 f"questions: {question_id} has answers; keep it with 'retired: true' "
                 "instead of removing or renaming it"
@@ -42,7 +45,9 @@ def orphaned(
         after = new.question(question_id)
         if not isinstance(after, SingleQuestion | ScaleQuestion | MultiQuestion):
             continue
-        if choice_id is not None and after.choice(choice_id) is None:
+        if choice_id is not None and after.choice(choice_id) is None and question_id == SOURCE:
+            problems.append(f"sources: {choice_id} has responses; keep it in sources")
+        elif choice_id is not None and after.choice(choice_id) is None:
             problems.append(
                 f"questions.{question_id}.choices: {choice_id} has answers; keep it with "
                 "'retired: true' instead of removing or renaming it"

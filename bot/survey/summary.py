@@ -21,7 +21,7 @@ MAX_WIDTH = 100
 
 def summarize(survey: Survey, path: str) -> str:
     """A short report of a valid survey read from `path`."""
-    questions = survey.questions
+    questions = survey.declared_questions
     kinds: Counter[str] = Counter(q.kind for q in questions)
     by_kind = ", ".join(f"{kinds[k]} {k}" for k in QUESTION_KINDS if kinds[k])
     extras = [f"{sum(q.optional for q in questions)} optional"]

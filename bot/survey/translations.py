@@ -46,7 +46,7 @@ def fingerprint(text: str) -> str:
 def text_paths(survey: Survey) -> dict[str, Text]:
     """Every translatable text of the survey by its stable path, in survey order."""
     paths: dict[str, Text] = {name: getattr(survey, name) for name in SURVEY_TEXT_FIELDS}
-    for question in survey.questions:
+    for question in survey.declared_questions:
         paths[f"questions.{question.id}.text"] = question.text
         if question.help:
             paths[f"questions.{question.id}.help"] = question.help

@@ -21,10 +21,18 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 
 from bot.conversation import texts
-from bot.conversation.screens import Screen, choose_language, privacy_screen, render
+from bot.conversation.screens import (
+    Screen,
+    choose_language,
+    privacy_screen,
+    render,
+    results_screen,
+    thanks_screen,
+)
 from bot.conversation.texts import keys as all_keys
 from bot.conversation.vocabulary import (
     AlreadyAnswered,
+    AreaResults,
     Ask,
     Closed,
     Discarded,
@@ -92,6 +100,20 @@ def _replies(survey: Survey) -> Iterator[Reply]:
     yield from (Closed(lang, not_yet=True), Closed(lang, not_yet=False))
 
 
+def _thanks_screens(survey: Survey) -> list[Screen]:
+    """The thank-you with its results and share buttons, and the results screen, built from
+    the survey's own texts as `bot.conversation.results` builds them."""
+    area = survey.question("area")
+    question = survey.question("safe_evening_area")
+    assert area is not None and question is not None
+    label = area.choices[0].label[PSEUDO]  # type: ignore[union-attr]
+    shares = tuple((c.label[PSEUDO], 25.0) for c in question.choices[:2])  # type: ignore[union-attr]
+    results = AreaResults(PSEUDO, label, question.text[PSEUDO], shares, 40)
+    link = "https://t.me/trygghetsbot?start=share"
+    finished = Finished(PSEUDO, area.choices[0].id)  # type: ignore[union-attr]
+    return [thanks_screen(finished, survey, share_link=link, results=True), results_screen(results)]
+
+
 def _leftover_words(screen: Screen) -> list[str]:
     shown = [html.unescape(re.sub(r"<[^>]+>", "", screen.text)), screen.toast or ""]
     shown += [b.text for row in screen.buttons for b in row if not b.data.startswith("l:")]
@@ -103,6 +125,7 @@ def test_every_visible_word_comes_from_a_catalog_or_the_survey(pseudo: Survey) -
     screens = [render(reply, pseudo) for reply in _replies(pseudo)]
     screens += [choose_language(pseudo), privacy_screen(pseudo, PSEUDO)]
     screens += [Screen(texts.t(key, PSEUDO)) for key in all_keys()]
+    screens += _thanks_screens(pseudo)
     leftovers = [word for screen in screens for word in _leftover_words(screen)]
     assert leftovers == []
 

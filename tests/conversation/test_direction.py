@@ -17,10 +17,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.conversation.direction import directed, paragraph_direction, unmarked
-from bot.conversation.screens import Screen, choose_language, privacy_screen, render
+from bot.conversation.screens import (
+    Screen,
+    choose_language,
+    privacy_screen,
+    render,
+    results_screen,
+    thanks_screen,
+)
 from bot.conversation.texts import keys, t
 from bot.conversation.vocabulary import (
     AlreadyAnswered,
+    AreaResults,
     Ask,
     ChooseLanguage,
     Closed,
@@ -55,6 +63,22 @@ def replies(survey: Survey, lang: str) -> Iterator[Reply]:
     yield from (Closed(lang, not_yet=True), Closed(lang, not_yet=False))
 
 
+def thanks_screens(lang: str) -> list[Screen]:
+    """The thank-you with its results and share buttons, and the results screen (with a Latin
+    area name, as the shipped survey has, and shares that are digit runs)."""
+    area = SURVEY.question("area")
+    question = SURVEY.question("safe_evening_area")
+    assert area is not None and question is not None
+    choices = area.choices  # type: ignore[union-attr]
+    shares = tuple((c.label[lang], 12.5 * i) for i, c in enumerate(question.choices))  # type: ignore[union-attr]
+    results = AreaResults(lang, choices[0].label[lang], question.text[lang], shares, 114)
+    finished = Finished(lang, choices[0].id)
+    link = "https://t.me/trygghetsbot?start=share"
+    thanks = thanks_screen(finished, SURVEY, share_link=link, results=True)
+    assert len(thanks.buttons) == 2
+    return [thanks, results_screen(results)]
+
+
 def paragraphs(screen: Screen, *, language_buttons: bool = False) -> list[str]:
     text = html.unescape(re.sub(r"<[^>]+>", "", screen.text))
     shown = [*text.split("\n"), screen.toast or ""]
@@ -70,6 +94,7 @@ def test_every_paragraph_of_every_screen_starts_right_to_left(lang: str) -> None
         render(r, SURVEY) for r in replies(SURVEY, lang) if not isinstance(r, ChooseLanguage)
     ]
     screens += [privacy_screen(SURVEY, lang)] + [Screen(t(key, lang)) for key in keys()]
+    screens += thanks_screens(lang)
     wrong = [p for s in screens for p in paragraphs(s) if paragraph_direction(p) != "rtl"]
     assert wrong == []
 

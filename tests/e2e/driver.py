@@ -48,6 +48,8 @@ class SurveyTaker:
     skip_rate: float = 0.2
     #: Actions taken (presses, typed messages, commands): the resident's steps.
     actions: int = 0
+    #: How the resident opens the survey: "/start", or a deep link's "/start <source>".
+    start: str = "/start"
 
     async def act(self, action: object) -> Screen:
         """Run `action` (an awaitable) and wait until the bot showed something new."""
@@ -68,9 +70,13 @@ class SurveyTaker:
         return self.resident.current()
 
     async def begin(self) -> Screen:
-        screen = await self.act(self.resident.send_command("/start", wait=False))
-        if any(b.callback_data == f"l:{self.language}" for b in screen.buttons):
-            screen = await self.act(self.resident.press(data=f"l:{self.language}", wait=False))
+        screen = await self.act(self.resident.send_command(self.start, wait=False))
+        # The language screen's buttons carry a deep link's source: "l:<language>[:<source>]".
+        pick = [
+            data for data in screen.data if data and data.split(":")[:2] == ["l", self.language]
+        ]
+        if pick:
+            screen = await self.act(self.resident.press(data=pick[0], wait=False))
         return await self.act(self.resident.press(data=f"{step_of(screen)}:go", wait=False))
 
     async def answer_all(self) -> dict[str, object]:

@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from bot.stats.counters import tally_cells
 from bot.stats.model import NO_ANSWER, tally_model
+from bot.survey.model import Survey
+from bot.survey.sources import OTHER, SOURCE
 from storage.base import ANSWERED, Cell
 from tests.stats import answers, make_survey, snapshot_of
 from tests.stats.test_disclosure import Config, scenarios, world
@@ -120,3 +122,31 @@ def test_breakdown_by_breakdown_counts_have_one_name() -> None:
     name = model.split("area", "east", "age", "old")
     assert name == model.split("age", "old", "area", "east")
     assert model.values[name] == 3
+
+
+def test_the_source_is_tallied_and_split_by_like_any_breakdown() -> None:
+    data = SURVEY.model_dump(mode="json")
+    data["sources"] = [{"id": "poster", "label": {"sv": "Affisch", "en": "Poster"}}]
+    survey = Survey.model_validate(data)
+    residents = [
+        {**answers(area="north"), SOURCE: "poster"},
+        {**answers(area="south"), SOURCE: OTHER},
+        {**answers(area="north", age="old"), SOURCE: OTHER},
+    ]
+    cells = [c for r in residents for c in tally_cells(survey, r)]
+    assert cells.count(Cell(SOURCE, ANSWERED)) == 3
+    assert cells.count(Cell(SOURCE, OTHER)) == 2
+    assert cells.count(Cell(SOURCE, "poster", "area", "north")) == 1
+    assert cells.count(Cell("area", "north", SOURCE, OTHER)) == 1
+    assert cells.count(Cell("feel", "safe", SOURCE, "poster")) == 1
+    model = tally_model(survey, snapshot_of(survey, residents))
+    for relation in model.relations:
+        plus = sum(model.values[q] for q in relation.plus)
+        assert plus == sum(model.values[q] for q in relation.minus), relation
+    assert [q for q in model.structural_zeros if model.values[q]] == []
+    assert model.values["O", SOURCE, OTHER] == 2
+    assert model.values[model.split("area", "north", SOURCE, OTHER)] == 1
+    with pytest.raises(ValueError, match="not one of its choices"):
+        tally_cells(survey, {**answers(), SOURCE: "nonsense"})
+    with pytest.raises(ValueError, match="does not have"):
+        tally_cells(SURVEY, {**answers(), SOURCE: OTHER})

@@ -79,6 +79,8 @@ class BotOptions:
     #: Telegram user ids of staff (/stats) and admins (also /export, /reload).
     staff_ids: frozenset[int] = frozenset()
     admin_ids: frozenset[int] = frozenset()
+    #: The bot's username for the share link if Telegram has not told it (SURVEYBOT_BOT_USERNAME).
+    bot_username: str | None = None
 
 
 class _SeenUpdates:
@@ -131,7 +133,7 @@ def build_application(
     )
     application = builder.build()
     application.add_handler(TypeHandler(Update, _SeenUpdates()), group=-1)
-    residents = ResidentHandlers(service)
+    residents = ResidentHandlers(service, options.bot_username)
     if staff is not None:
         handlers = StaffHandlers(
             staff, residents, staff_ids=options.staff_ids, admin_ids=options.admin_ids

@@ -235,7 +235,12 @@ def keyboard(screen: Screen) -> Keyboard:
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(b.text, callback_data=b.data) for b in row]
+            [
+                InlineKeyboardButton(b.text, url=b.url)
+                if b.url
+                else InlineKeyboardButton(b.text, callback_data=b.data)
+                for b in row
+            ]
             for row in screen.buttons
         ]
     )

@@ -31,7 +31,9 @@ from bot.conversation.engine import (
     Ask,
     Cancelled,
     Event,
+    Finished,
     Opened,
+    Reply,
     Restarted,
     ShowIntro,
     Stale,
@@ -43,11 +45,15 @@ from bot.conversation.screens import (
     Screen,
     choose_language,
     parse_callback,
+    parse_results,
     privacy_screen,
     render,
+    results_screen,
+    thanks_screen,
 )
 from bot.conversation.service import StepResult, SurveyService
 from bot.conversation.texts import t
+from bot.survey.sources import SHARE
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -56,18 +62,22 @@ Context = ContextTypes.DEFAULT_TYPE
 class ResidentHandlers:
     """Callbacks for residents' updates in private chats."""
 
-    def __init__(self, service: SurveyService) -> None:
+    def __init__(self, service: SurveyService, bot_username: str | None = None) -> None:
         self.service = service
         self.shown = ShownScreens()
+        #: For the share link when the bot does not know its own name (SURVEYBOT_BOT_USERNAME).
+        self._bot_username = bot_username
 
     # --- commands -----------------------------------------------------------------------
 
     async def start(self, update: Update, context: Context) -> None:
-        """/start: the intro, or the current question when a survey is in progress."""
+        """/start: the intro, or the current question when a survey is in progress. A deep
+        link's payload (`/start poster_andersberg`) names where the resident found the survey."""
         user = update.effective_user
         if user is None or update.message is None:
             return
-        await self._typed_step(update, context, Opened(user.language_code))
+        payload = context.args[0] if context.args else None
+        await self._typed_step(update, context, Opened(user.language_code, payload))
 
     async def restart(self, update: Update, context: Context) -> None:
         """/restart: from the first question again."""
@@ -160,6 +170,10 @@ class ResidentHandlers:
             return
         target = query.message if isinstance(query.message, Message) else None
         code = user.language_code if user is not None else None
+        results = parse_results(query.data or "")
+        if results is not None and target is not None:
+            await self._results(context, query, target.chat_id, *results)
+            return
         event = parse_callback(query.data or "")
         if user is None or target is None or not _own_private_chat(target, user.id):
             # No sender, an inline or inaccessible message, or a group: nothing of the survey.
@@ -172,7 +186,7 @@ class ResidentHandlers:
         if result.after is not None and all(isinstance(r, Stale) for r in result.replies):
             await self._redraw(context, query, target, user.id, code, result)
             return
-        screens = [render(reply, self.service.survey) for reply in result.replies]
+        screens = [await self._screen(context, reply) for reply in result.replies]
         changed = result.after != result.before
         toast: str | None = None
         edit: Screen | None = None
@@ -250,6 +264,37 @@ class ResidentHandlers:
         if after.screen != shown:
             await self.service.set_screen(user_id, shown)
 
+    async def _results(
+        self, context: Context, query: CallbackQuery, chat_id: int, language: str, area: str
+    ) -> None:
+        """ "How others in your area answered": the published shares as a new message; nothing
+        at all (a silent answer) when nothing is published for the area."""
+        await messages.answer(query)
+        found = await self.service.area_results(area, language)
+        if found is not None:
+            await self._send(context, chat_id, results_screen(found))
+
+    async def _screen(self, context: Context, reply: Reply) -> Screen:
+        """The screen for a reply; the thank-you gets its results and share buttons."""
+        survey = self.service.survey
+        if not isinstance(reply, Finished):
+            return render(reply, survey)
+        results = reply.area is not None and (
+            await self.service.area_results(reply.area, reply.language) is not None
+        )
+        return thanks_screen(reply, survey, share_link=self._share_link(context), results=results)
+
+    def _share_link(self, context: Context) -> str | None:
+        """The survey's deep link with the `share` source; None when the survey declares no
+        sources (its thank-you stays as it was) or the bot's name is unknown."""
+        if not self.service.survey.sources:
+            return None
+        try:
+            name = context.bot.username or self._bot_username
+        except RuntimeError:  # a bot that never asked Telegram who it is
+            name = self._bot_username
+        return f"https://t.me/{name}?start={SHARE}" if name else None
+
     # --- helpers ------------------------------------------------------------------------
 
     async def _typed_step(self, update: Update, context: Context, event: Event) -> None:
@@ -259,9 +304,8 @@ class ResidentHandlers:
             return
         result = await self.service.step(user.id, event, telegram_language=user.language_code)
         chat_id = message.chat_id
-        survey = self.service.survey
         for reply in result.replies:
-            screen = render(reply, survey)
+            screen = await self._screen(context, reply)
             sent = await self._send(context, chat_id, screen)
             if not screen.survey:
                 continue

@@ -22,10 +22,12 @@ from tests.fakes.bot_api.waiting import chat_key
 
 
 class Button(NamedTuple):
-    """An inline button as a client shows it; ``callback_data`` is None for URL etc. buttons."""
+    """An inline button as a client shows it; ``callback_data`` is None for URL etc. buttons,
+    ``url`` the link a URL button opens."""
 
     text: str
     callback_data: str | None
+    url: str | None = None
 
 
 @dataclass
@@ -59,7 +61,7 @@ class StoredMessage:
         if not self.reply_markup:
             return []
         return [
-            [Button(b.get("text", ""), b.get("callback_data")) for b in row]
+            [Button(b.get("text", ""), b.get("callback_data"), b.get("url")) for b in row]
             for row in self.reply_markup.get("inline_keyboard", [])
         ]
 
