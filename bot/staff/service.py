@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.conversation.service import SurveyService
+from bot.stats.disclosure import history_after
 from bot.stats.export import free_texts_csv, tallies_csv
 from bot.stats.tables import Headline, Table, available_tables, headline, overall_table, split_table
 from bot.survey.loader import SurveyError, load_survey
@@ -64,9 +65,14 @@ class StaffService:
         return self._residents.survey
 
     async def snapshot(self) -> Snapshot:
-        """The published tallies, advanced if a new batch of responses is complete."""
-        survey = self.survey
-        return await self._residents.store.publish_if_due(survey.id, survey.min_group_size)
+        """The published tallies, advanced if a new batch of responses is complete; a new
+        publication's disclosure history is recorded before anyone sees it."""
+        survey, store = self.survey, self._residents.store
+        snapshot = await store.publish_if_due(survey.id, survey.min_group_size)
+        if snapshot.responses and not snapshot.disclosure_recorded:
+            history = await asyncio.to_thread(history_after, survey, snapshot)
+            await store.record_disclosure(survey.id, snapshot.responses, history)
+        return snapshot
 
     async def headline(self, language: str) -> Headline:
         snapshot = await self.snapshot()

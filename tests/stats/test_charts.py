@@ -11,7 +11,7 @@ from matplotlib.text import Text
 from bot.stats import tables as stats
 from bot.stats.charts import chart_figure, chart_png
 from bot.stats.tables import Table
-from tests.stats import answers, make_survey, snapshot_of
+from tests.stats import answers, make_survey, snapshot_of, varied
 from tests.stats.test_stats_text import RESIDENTS
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -53,7 +53,7 @@ def test_hidden_cells_show_less_than_k_and_no_number() -> None:
 
 
 def test_an_overall_chart_hides_small_counts() -> None:
-    residents = [answers(feel="safe")] * 10 + [answers(feel="unsafe")] * 2
+    residents = varied(10, feel="safe") + varied(2, feel="unsafe")
     table = stats.overall_table(SURVEY, snapshot_of(SURVEY, residents), "feel", "en")
     texts = _texts(table)
     # 2 unsafe: hidden, and the 10 safe with them (12 - 10 - 0 would give the 2 away).
