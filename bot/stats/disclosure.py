@@ -130,7 +130,11 @@ def audit(
     """The shown quantities to hide, and every quantity a reader can then compute."""
     checked = _Audit(model, k, history or History())
     suppressed = checked.run()
-    return suppressed, checked.known(suppressed)
+    known = checked.known(suppressed)
+    if any(checked.protected(q) for q in known):  # showing its zeros again pinned one
+        suppressed = checked.everything()
+        known = checked.known(suppressed)
+    return suppressed, known
 
 
 class _Audit:
@@ -209,11 +213,17 @@ class _Audit:
             added = [c for q in exposed if (c := self.complement_near(q)) is not None]
             if not added:
                 if exposed:  # nothing left to hide near them: hide everything
-                    return frozenset(self.model.shown - {RESPONSES})
+                    return self.everything()
                 # A count that a reader knows is zero anyway is shown as 0: that tells
                 # nobody anything new.
                 return frozenset(self.suppressed - self.zero)
             self.suppressed.update(added)
+
+    def everything(self) -> frozenset[Quantity]:
+        """Every shown count but what a reader knows anyway (the number of responses, unless
+        it is small, and what follows from it)."""
+        hide = {q for q in self.model.shown if q != RESPONSES and q not in self.public}
+        return frozenset(hide | ({RESPONSES} & self.sensitive))
 
     def known(self, suppressed: frozenset[Quantity]) -> frozenset[Quantity]:
         """Every quantity a reader computes exactly when `suppressed` is hidden."""

@@ -7,9 +7,15 @@ many residents gave each profile; the unknowns are y_1 = x_1 and y_t = x_t - x_(
 is a linear function of y_1..y_t. A number is known exactly iff its function lies in the span of
 the published ones; non-negativity is used as a reader can: a derivable zero (over any period
 of publications) empties every profile it counts in that period, and the span is computed again.
+With `candidates` None it uses only the zeros that monotonicity gives (a published count
+unchanged between two publications: none of the newcomers is counted by it), not chains of
+zeros within one publication, which the audit does not cover (see docs/disclosure.md).
 
 What it reports (each a failure of the guarantee in DESIGN.md):
-- a count published as hidden ("<k") that it computes exactly;
+- a count published as hidden ("<k") that it computes exactly, unless it computes a zero: a
+  zero is about the residents of its group, so it is reported by the group checks below when
+  that group is small (a zero in a group of k or more is about no one, unless the others all
+  answered alike, which the group checks report too);
 - for a period between two publications (or from the start to one publication) and a group
   (residents of a breakdown group who answered a question, or everyone who answered it) whose
   size m in that period it knows: an answer count it knows while m is 1..k-1 (the newcomers'
@@ -67,7 +73,7 @@ class HistoryAttacker:
         space: Space,
         published: Sequence[Sequence[Shown]],
         states: Sequence[np.ndarray],
-        candidates: np.ndarray,
+        candidates: np.ndarray | None,
     ) -> None:
         self.space, self.k = space, space.survey.min_group_size
         self.published = published
@@ -81,10 +87,14 @@ class HistoryAttacker:
             rows += [self.at(t, s.where) for s in shown if isinstance(s.count, int)]
         self.rows = np.array(rows, dtype=float).reshape(len(rows), self.p * self.n)
         self.active = np.ones(self.p * self.n, dtype=bool)
-        periods = [(i, j) for j in range(self.p) for i in range(-1, j)]
-        zero_candidates = np.array(
-            [self.period(i, j, c) for i, j in periods for c in candidates], dtype=float
-        )
+        if candidates is None:  # zeros only from counts unchanged between publications
+            counted = {s.name: s.where for shown in published for s in shown}
+            pairs = [(i, j) for j in range(self.p) for i in range(j)]
+            vectors = [self.period(i, j, w) for i, j in pairs for w in counted.values()]
+        else:
+            periods = [(i, j) for j in range(self.p) for i in range(-1, j)]
+            vectors = [self.period(i, j, c) for i, j in periods for c in candidates]
+        zero_candidates = np.array(vectors, dtype=float).reshape(len(vectors), self.p * self.n)
         while True:
             self._solve()
             known = self.pinned(zero_candidates)
@@ -133,7 +143,7 @@ class HistoryAttacker:
             for s in shown:
                 if isinstance(s.count, Suppressed):
                     value = self.known(self.at(t, s.where))
-                    if value is not None:
+                    if value:  # a zero is judged by the group it is about (below)
                         found.append(f"publication {t + 1}: hidden {s.name} is {value}")
         groups = groups_of(self.space)
         for j in range(self.p):

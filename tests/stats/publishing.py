@@ -73,7 +73,7 @@ def publications(
 
 
 def attack(
-    space: Space, candidates: np.ndarray, responses: Sequence[Answers], looks: Sequence[int]
+    space: Space, candidates: np.ndarray | None, responses: Sequence[Answers], looks: Sequence[int]
 ) -> list[str]:
     """Every guarantee broken by publishing `responses` at these looks."""
     shown, states = publications(space, responses, looks)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from tests.stats import answers
+from bot.stats import tables as stats
+from bot.stats.text import headline_json
+from tests.stats import answers, make_survey, snapshot_of, varied
 from tests.stats.publishing import attack
 from tests.stats.test_disclosure import world
 
@@ -92,3 +94,16 @@ def test_looking_often_gives_nothing_away() -> None:
     )
     looks = list(range(5, len(stream) + 1, 5))
     assert attack(space, candidates, stream, looks) == []
+
+
+def test_the_headline_does_not_tell_when_someone_answered() -> None:
+    """Finding 1, last part: right after a publication the headline said "0 waiting", and the
+    next look "<5 waiting": someone had just answered. The same holds for "in progress"."""
+    survey = make_survey(k=5)
+    residents = varied(10)
+    heads = [
+        headline_json(stats.headline(survey, snapshot_of(survey, residents, waiting=w), p, "en"))
+        for w, p in [(0, 0), (1, 0), (4, 1), (0, 4)]
+    ]
+    assert all(head == heads[0] for head in heads)
+    assert heads[0]["waiting"] == "<5" and heads[0]["in_progress"] == "<5"

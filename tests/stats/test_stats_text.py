@@ -127,7 +127,7 @@ def test_the_headline_in_both_languages() -> None:
     assert "slumpmässigt urval" in text
     english = headline_html(stats.headline(SURVEY, SNAPSHOT, in_progress=0, language="en"))
     assert english.startswith("<b>📊 Safety</b>")
-    assert "Responses: 51 (&lt;5 waiting for the next batch; 0 in progress)" in english
+    assert "Responses: 51 (&lt;5 waiting for the next batch; &lt;5 in progress)" in english
     assert "<i>Answers come from residents" in english
 
 
