@@ -119,11 +119,6 @@ def sensitive_quantities(model: TallyModel, k: int) -> set[Quantity]:
     return found
 
 
-def suppress(model: TallyModel, k: int, history: History | None = None) -> frozenset[Quantity]:
-    """The shown quantities to hide: primary, then complements until the audit passes."""
-    return audit(model, k, history)[0]
-
-
 def audit(
     model: TallyModel, k: int, history: History | None = None
 ) -> tuple[frozenset[Quantity], frozenset[Quantity]]:
@@ -397,5 +392,4 @@ __all__ = [
     "audit",
     "disclosure",
     "history_after",
-    "suppress",
 ]
