@@ -8,17 +8,14 @@ What must hold (k = the survey's `min_group_size`):
   that all, or all but one, of a group of k or more chose (the observer may be the one); and
   what `bot.stats.history.History.sensitive_since` names: counts whose difference from an
   earlier publication would be about 1..k-1 newcomers, or pin a count hidden earlier;
-- a reader also knows each count is at least its last known value (counts only grow): parts
-  whose floors add up to their known total are pinned, and the audit treats them so;
+- each count is at least its last known value: parts whose floors add up to their total are
+  pinned (the audit treats them so);
 - complementary suppression, audited exactly: a hidden count is recoverable iff its unit vector
   lies in the row space of the relations (`bot.stats.model.TallyModel`) restricted to hidden
-  counts;
-  complements are added, smallest non-zero cells first, until the audit finds none;
+  counts; complements are added, smallest non-zero cells first, until the audit finds none;
 - one pattern per snapshot and history (cached for the last few), so combining views of one
-  publication reveals no more than one view; `Disclosure.known` is what a reader can compute
-  from it, which the next publication is audited against (`bot.stats.history`);
-- if complements cannot protect every protected count (it should not happen), every count but
-  the number of responses is hidden.
+  publication reveals no more than one view; the next is audited against `Disclosure.known`;
+- if complements cannot protect a protected count, all is hidden but what is known anyway.
 """
 
 from __future__ import annotations
@@ -126,7 +123,7 @@ def audit(
     checked = _Audit(model, k, history or History())
     suppressed = checked.run()
     known = checked.known(suppressed)
-    if any(checked.protected(q) for q in known):  # showing its zeros again pinned one
+    if any(checked.exposed(q) for q in known):  # showing its zeros again pinned one
         suppressed = checked.everything()
         known = checked.known(suppressed)
     return suppressed, known
@@ -204,7 +201,7 @@ class _Audit:
             self.zero = self.known_zeros()
             self.propagate()
             determined = self.reason()
-            exposed = sorted(q for q in determined if self.protected(q))
+            exposed = sorted(q for q in determined | self.floored if self.exposed(q))
             added = [c for q in exposed if (c := self.complement_near(q)) is not None]
             if not added:
                 if exposed:  # nothing left to hide near them: hide everything
@@ -214,9 +211,17 @@ class _Audit:
                 return frozenset(self.suppressed - self.zero)
             self.suppressed.update(added)
 
+    def exposed(self, quantity: Quantity) -> bool:
+        """A protected quantity a reader computes, unless pinned at its last known value as a
+        complement or zero: that says only that no newcomer is in it (their groups are
+        protected in their own right)."""
+        floored = quantity in self.floored
+        if floored and (quantity not in self.sensitive or not self.values[quantity]):
+            return False
+        return self.protected(quantity)
+
     def everything(self) -> frozenset[Quantity]:
-        """Every shown count but what a reader knows anyway (the number of responses, unless
-        it is small, and what follows from it)."""
+        """Every shown count but what a reader knows anyway (see `always_known`)."""
         hide = {q for q in self.model.shown if q != RESPONSES and q not in self.public}
         return frozenset(hide | ({RESPONSES} & self.sensitive))
 

@@ -12,10 +12,11 @@ unchanged between two publications: none of the newcomers is counted by it), not
 zeros within one publication, which the audit does not cover (see docs/disclosure.md).
 
 What it reports (each a failure of the guarantee in DESIGN.md):
-- a count published as hidden ("<k") that it computes exactly, unless it computes a zero: a
-  zero is about the residents of its group, so it is reported by the group checks below when
-  that group is small (a zero in a group of k or more is about no one, unless the others all
-  answered alike, which the group checks report too);
+- a count published as hidden ("<k") that it computes exactly, unless it computes a zero or
+  the value it was last shown with (then it learns only that no newcomer is counted in it,
+  which the group checks judge); a zero is about the residents of its group, so it is
+  reported by the group checks below when that group is small (a zero in a group of k or
+  more is about no one, unless the others all answered alike, which they report too);
 - for a period between two publications (or from the start to one publication) and a group
   (residents of a breakdown group who answered a question, or everyone who answered it) whose
   size m in that period it knows: an answer count it knows while m is 1..k-1 (the newcomers'
@@ -139,12 +140,17 @@ class HistoryAttacker:
     def findings(self) -> list[str]:
         """Every guarantee the publications break (empty: none)."""
         found: list[str] = []
+        seen: dict[str, int] = {}  # the last value shown of each count
         for t, shown in enumerate(self.published):
             for s in shown:
                 if isinstance(s.count, Suppressed):
                     value = self.known(self.at(t, s.where))
-                    if value:  # a zero is judged by the group it is about (below)
+                    # A zero is judged by the group it is about (below); a value shown before
+                    # says only that no newcomer is counted in it (also judged below).
+                    if value and value != seen.get(s.name):
                         found.append(f"publication {t + 1}: hidden {s.name} is {value}")
+                elif isinstance(s.count, int):
+                    seen[s.name] = s.count
         groups = groups_of(self.space)
         for j in range(self.p):
             for i in range(-1, j):
