@@ -70,6 +70,11 @@ class Snapshot:
     #: First and last coarse date among the published responses (None when there are none).
     first_day: date | None = None
     last_day: date | None = None
+    #: What the publications before this one told staff, as the stats layer recorded it with
+    #: `record_disclosure` (`bot.stats.history`); None before the second publication.
+    disclosure_history: str | None = None
+    #: Whether the stats layer has recorded what this publication tells staff.
+    disclosure_recorded: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,7 +148,14 @@ class Store(Protocol):
     async def publish_if_due(self, survey_id: str, batch: int) -> Snapshot:
         """The published snapshot, first advanced to the live tallies if at least `batch`
         responses arrived since it was last advanced. Two snapshots thus differ by zero or at
-        least `batch` responses."""
+        least `batch` responses. Its `disclosure_history` is the one recorded for the latest
+        earlier publication."""
+        ...
+
+    async def record_disclosure(self, survey_id: str, responses: int, history: str) -> None:
+        """Keep what the publication of `responses` responses told staff (an opaque text of the
+        stats layer), for auditing the next publication. Recording one twice keeps the first;
+        only this one and the one before it are kept."""
         ...
 
     async def responses(self, survey_id: str, analysis_private_key: str) -> list[Response]:

@@ -55,6 +55,7 @@ class MemoryStore:
         self._tallies: dict[str, Counter[Cell]] = {}
         self._live: dict[str, _Counts] = {}
         self._published: dict[str, tuple[_Counts, dict[Cell, int]]] = {}
+        self._disclosure: dict[str, dict[int, str]] = {}
         self._audit: list[AuditEntry] = []
         self._closed = False
 
@@ -138,6 +139,8 @@ class MemoryStore:
         if live.responses - shown.responses >= batch:
             shown, cells = replace(live), dict(self._tallies.get(survey_id, {}))
             self._published[survey_id] = (shown, cells)
+        kept = sorted(self._disclosure.get(survey_id, {}).items(), reverse=True)
+        earlier = [h for n, h in kept if n < shown.responses]
         return Snapshot(
             survey_id=survey_id,
             responses=shown.responses,
@@ -145,7 +148,17 @@ class MemoryStore:
             cells=dict(cells),
             first_day=shown.first_day,
             last_day=shown.last_day,
+            disclosure_history=earlier[0] if earlier else None,
+            disclosure_recorded=shown.responses in self._disclosure.get(survey_id, {}),
         )
+
+    async def record_disclosure(self, survey_id: str, responses: int, history: str) -> None:
+        self._check_open()
+        kept = self._disclosure.setdefault(survey_id, {})
+        kept.setdefault(responses, history)
+        earlier = [n for n in kept if n < responses]
+        for n in kept.keys() - {responses, *sorted(earlier)[-1:]}:
+            del kept[n]
 
     async def responses(self, survey_id: str, analysis_private_key: str) -> list[Response]:
         self._check_open()

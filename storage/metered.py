@@ -92,6 +92,11 @@ class MeteredStore:
             "publish_if_due", lambda: self.inner.publish_if_due(survey_id, batch)
         )
 
+    async def record_disclosure(self, survey_id: str, responses: int, history: str) -> None:
+        await self._timed(
+            "record_disclosure", lambda: self.inner.record_disclosure(survey_id, responses, history)
+        )
+
     async def responses(self, survey_id: str, analysis_private_key: str) -> list[Response]:
         return await self._timed(
             "responses", lambda: self.inner.responses(survey_id, analysis_private_key)

@@ -99,10 +99,21 @@ _V3_SEALED_AND_POOLED = (
     ) WITHOUT ROWID""",
 )
 
+#: Version 4: what earlier publications told staff (`bot.stats.history`), to audit the next one.
+_V4_DISCLOSURE_HISTORY = (
+    """CREATE TABLE disclosure_history (
+        survey_id TEXT NOT NULL,
+        responses INTEGER NOT NULL,
+        history TEXT NOT NULL,
+        PRIMARY KEY (survey_id, responses)
+    ) WITHOUT ROWID""",
+)
+
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     _V1_RESIDENT_DATA,
     _V2_PUBLICATION_AND_AUDIT,
     _V3_SEALED_AND_POOLED,
+    _V4_DISCLOSURE_HISTORY,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

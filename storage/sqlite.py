@@ -315,6 +315,12 @@ class SQLiteStore:
         rows = await db.execute_fetchall(
             f"SELECT {_CELL_COLUMNS}, count FROM published_tallies WHERE survey_id = ?", key
         )
+        query = "SELECT responses, history FROM disclosure_history WHERE survey_id = ? AND "
+        kept = {
+            int(n): str(h)
+            for n, h in await db.execute_fetchall(query + "responses <= ?", (survey_id, shown))
+        }
+        earlier = [kept[n] for n in sorted(kept, reverse=True) if n < int(shown)]
         return Snapshot(
             survey_id=survey_id,
             responses=int(shown),
@@ -322,7 +328,23 @@ class SQLiteStore:
             cells={Cell(*row[:4]): int(row[4]) for row in rows},
             first_day=_day(shown_first),
             last_day=_day(shown_last),
+            disclosure_history=earlier[0] if earlier else None,
+            disclosure_recorded=int(shown) in kept,
         )
+
+    async def record_disclosure(self, survey_id: str, responses: int, history: str) -> None:
+        async with self._transaction():
+            await self._db.execute(
+                "INSERT OR IGNORE INTO disclosure_history (survey_id, responses, history) "
+                "VALUES (?, ?, ?)",
+                (survey_id, responses, history),
+            )
+            await self._db.execute(
+                "DELETE FROM disclosure_history WHERE survey_id = ?1 AND responses < ("
+                "SELECT max(responses) FROM disclosure_history "
+                "WHERE survey_id = ?1 AND responses < ?2)",
+                (survey_id, responses),
+            )
 
     async def responses(self, survey_id: str, analysis_private_key: str) -> list[Response]:
         key = private_key(analysis_private_key)

@@ -32,6 +32,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "bot.privacy",
         "storage.base",
         "bot.stats.counters",
+        "bot.stats.publication",
     ),
     # The thank-you screen's results read the published tables: the other narrow edge.
     "bot.conversation.results": (

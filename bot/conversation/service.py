@@ -43,6 +43,7 @@ from bot.conversation.vocabulary import AreaResults
 from bot.privacy.pseudonyms import Pseudonyms, ResidentKeys
 from bot.privacy.scrub import scrub
 from bot.stats.counters import tally_cells
+from bot.stats.publication import publish
 from bot.survey.model import Survey
 from bot.survey.questions import DEFAULT_ZONE, TextQuestion
 from bot.survey.sources import SOURCE, source_of
@@ -134,7 +135,7 @@ class SurveyService:
         survey = self.survey
         if survey.results_questions is None:
             return None
-        snapshot = await self.store.publish_if_due(survey.id, survey.min_group_size)
+        snapshot = await publish(self.store, survey)
         return await asyncio.to_thread(area_results, survey, snapshot, area, language)
 
     async def purge_idle(self) -> int:

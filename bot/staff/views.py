@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.stats.publication import publish
 from bot.stats.tables import Headline, Table, available_tables, headline, overall_table, split_table
 from bot.survey.model import Survey
 from storage.base import Snapshot, Store
 
 
 async def published(store: Store, survey: Survey) -> Snapshot:
-    """The published tallies, advanced if a new batch of responses is complete."""
-    return await store.publish_if_due(survey.id, survey.min_group_size)
+    """The published tallies (`bot.stats.publication.publish`)."""
+    return await publish(store, survey)
 
 
 async def headline_view(store: Store, survey: Survey, language: str) -> Headline:

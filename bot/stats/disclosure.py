@@ -1,27 +1,33 @@
-"""Suppression: which published counts to hide so that no count of 1..k-1, and no count of a
-group smaller than k, can be read or worked out. Pure; `bot.stats.tables` builds every table on the
-pattern computed here.
+"""Suppression: which published counts to hide so that no count of 1..k-1, no count of a group
+smaller than k, no group where all (or all but one) answered alike, and nothing that comparing
+with earlier publications would give away, can be read or worked out. Pure; `bot.stats.tables`
+builds every table on the pattern computed here.
 
 What must hold (k = the survey's `min_group_size`):
-- primary suppression: counts of 1..k-1 and every count of a group of 1..k-1 residents;
+- primary suppression: counts of 1..k-1; every count of a group of 1..k-1 residents; a count
+  that all, or all but one, of a group of k or more chose (the observer may be the one); and
+  what `bot.stats.history.History.sensitive_since` names: counts whose difference from an
+  earlier publication would be about 1..k-1 newcomers, or pin a count hidden earlier;
+- each count is at least its last known value: parts whose floors add up to their total are
+  pinned (the audit treats them so);
 - complementary suppression, audited exactly: a hidden count is recoverable iff its unit vector
   lies in the row space of the relations (`bot.stats.model.TallyModel`) restricted to hidden
-  counts;
-  complements are added, smallest non-zero cells first, until the audit finds none;
-- one pattern per snapshot (cached for the last few snapshots), so combining views of one
-  publication reveals no more than one view.
+  counts; complements are added, smallest non-zero cells first, until the audit finds none;
+- one pattern per snapshot and history (cached for the last few), so combining views of one
+  publication reveals no more than one view; the next is audited against `Disclosure.known`;
+- if complements cannot protect a protected count, all is hidden but what is known anyway.
 """
 
 from __future__ import annotations
 
-import heapq
-import random
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.stats.history import History
 from bot.stats.model import RESPONSES, Quantity, TallyModel, tally_model
+from bot.stats.span import kernel_support
 from bot.survey.model import Survey
 from storage.base import Snapshot
 
@@ -46,6 +52,8 @@ class Disclosure:
     model: TallyModel
     k: int
     suppressed: frozenset[Quantity]
+    #: Every quantity a reader can compute exactly from this publication and earlier ones.
+    known: frozenset[Quantity] = frozenset()
 
     def get(self, quantity: Quantity) -> PublishedCount:
         if quantity not in self.model.shown:
@@ -69,13 +77,16 @@ def disclosure(survey: Survey, snapshot: Snapshot) -> Disclosure:
         snapshot.survey_id,
         snapshot.responses,
         tuple(sorted(snapshot.cells.items())),
+        snapshot.disclosure_history,
     )
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
     model = tally_model(survey, snapshot)
-    result = Disclosure(model, survey.min_group_size, suppress(model, survey.min_group_size))
+    history = History.from_json(snapshot.disclosure_history)
+    suppressed, known = audit(model, survey.min_group_size, history)
+    result = Disclosure(model, survey.min_group_size, suppressed, known)
     with _CACHE_LOCK:
         _CACHE[key] = result
         while len(_CACHE) > _CACHE_SIZE:
@@ -83,30 +94,51 @@ def disclosure(survey: Survey, snapshot: Snapshot) -> Disclosure:
     return result
 
 
+def history_after(survey: Survey, snapshot: Snapshot) -> str:
+    """What this publication and every one before it tell staff, for the store to keep
+    (`Store.record_disclosure`) and the next publication to be audited against."""
+    shown = disclosure(survey, snapshot)
+    before = History.from_json(snapshot.disclosure_history)
+    return before.after(shown.model, shown.known).to_json()
+
+
 def sensitive_quantities(model: TallyModel, k: int) -> set[Quantity]:
     """Counts that must never be shown or derived: 1..k-1 answers, and all of a small group."""
     values = model.values
     found = {q for q, v in values.items() if 0 < v < k and q not in model.non_answers}
     for group in model.groups:
-        if 0 < values[group.total] < k:
+        size = values[group.total]
+        if 0 < size < k:
             found.add(group.total)
             found.update(group.members)
+        elif size:
+            found.update(m for m in group.members if values[m] and values[m] >= size - 1)
     return found
 
 
-def suppress(model: TallyModel, k: int) -> frozenset[Quantity]:
-    """The shown quantities to hide: primary, then complements until the audit passes."""
-    audit = _Audit(model, k)
-    return audit.run()
+def audit(
+    model: TallyModel, k: int, history: History | None = None
+) -> tuple[frozenset[Quantity], frozenset[Quantity]]:
+    """The shown quantities to hide, and every quantity a reader can then compute."""
+    checked = _Audit(model, k, history or History())
+    suppressed = checked.run()
+    known = checked.known(suppressed)
+    if any(checked.exposed(q) for q in known):  # showing its zeros again pinned one
+        suppressed = checked.everything()
+        known = checked.known(suppressed)
+    return suppressed, known
 
 
 class _Audit:
     """Complementary suppression of one model: hide more until no protected count is pinned."""
 
-    def __init__(self, model: TallyModel, k: int) -> None:
+    def __init__(self, model: TallyModel, k: int, history: History) -> None:
         self.model = model
         self.values = model.values
-        self.sensitive = sensitive_quantities(model, k)
+        self.history = history
+        self.sensitive = sensitive_quantities(model, k) | history.sensitive_since(model, k)
+        #: Hidden quantities pinned at their floor (see `floors`).
+        self.floored: set[Quantity] = set()
         self.suppressed = {q for q in model.shown if q in self.sensitive}
         #: Derived quantities a reader does not know: all but the zeros the survey's rules
         #: make (a question everyone must answer has nobody who skipped it).
@@ -136,6 +168,7 @@ class _Audit:
         #: (parts, total) with parts that cannot be negative: a zero total makes each part zero.
         sums = [(r.plus, r.minus[0]) for r in model.relations if len(r.minus) == 1]
         exact = {(frozenset(parts), total) for parts, total in sums}
+        self.exact_sums = sums
         self.sums = sums + [(g.members, g.total) for g in model.groups]
         #: Groups whose counts do not add up to their total (multi questions): each resident
         #: chose at least one, so the total is known to equal the one count not known zero.
@@ -156,7 +189,7 @@ class _Audit:
 
     def unknown(self, quantity: Quantity) -> bool:
         hidden = quantity in self.suppressed or quantity in self.hidden
-        return hidden and quantity not in self.zero
+        return hidden and quantity not in self.zero and quantity not in self.floored
 
     def protected(self, quantity: Quantity) -> bool:
         needed = quantity in self.suppressed or quantity in self.sensitive
@@ -168,13 +201,36 @@ class _Audit:
             self.zero = self.known_zeros()
             self.propagate()
             determined = self.reason()
-            exposed = sorted(q for q in determined if self.protected(q))
+            exposed = sorted(q for q in determined | self.floored if self.exposed(q))
             added = [c for q in exposed if (c := self.complement_near(q)) is not None]
             if not added:
-                # Nothing left to hide near them (or nothing exposed). A count that a reader
-                # knows is zero anyway is shown as 0: that tells nobody anything new.
+                if exposed:  # nothing left to hide near them: hide everything
+                    return self.everything()
+                # A count that a reader knows is zero anyway is shown as 0: that tells
+                # nobody anything new.
                 return frozenset(self.suppressed - self.zero)
             self.suppressed.update(added)
+
+    def exposed(self, quantity: Quantity) -> bool:
+        """A protected quantity a reader computes, unless pinned at its last known value as a
+        complement or zero: that says only that no newcomer is in it (their groups are
+        protected in their own right)."""
+        floored = quantity in self.floored
+        if floored and (quantity not in self.sensitive or not self.values[quantity]):
+            return False
+        return self.protected(quantity)
+
+    def everything(self) -> frozenset[Quantity]:
+        """Every shown count but what a reader knows anyway (see `always_known`)."""
+        hide = {q for q in self.model.shown if q != RESPONSES and q not in self.public}
+        return frozenset(hide | ({RESPONSES} & self.sensitive))
+
+    def known(self, suppressed: frozenset[Quantity]) -> frozenset[Quantity]:
+        """Every quantity a reader computes exactly when `suppressed` is hidden."""
+        self.suppressed = set(suppressed)
+        self.derived_zeros, self.floored = set(), set()
+        determined = self.reason()
+        return frozenset(q for q in self.values if not self.unknown(q)) | determined
 
     def reason(self) -> set[Quantity]:
         """What a reader can compute exactly, alternating sums with non-negativity: a count
@@ -183,9 +239,33 @@ class _Audit:
             self.zero = self.known_zeros()
             determined = self.determined()
             new = {q for q in determined if self.values[q] == 0} - self.derived_zeros
-            if not new:
+            floored = self.floors(determined)
+            if not new and not floored:
                 return determined
             self.derived_zeros |= new
+            self.floored |= floored
+
+    def floors(self, determined: set[Quantity]) -> set[Quantity]:
+        """Hidden parts of a known total pinned by earlier publications: each part is at least
+        its last known value, so parts whose floors add up to what is left equal them."""
+        if self.history.empty:
+            return set()
+
+        def known(q: Quantity) -> bool:
+            return not self.unknown(q) or q in determined
+
+        found: set[Quantity] = set()
+        for parts, total in self.exact_sums:
+            if not known(total):
+                continue
+            left = [p for p in parts if not known(p)]
+            floors = [self.history.floor(p) for p in left]
+            if not left or not any(floors):
+                continue
+            rest = self.values[total] - sum(self.values[p] for p in parts if known(p))
+            if rest == sum(floors):
+                found.update(left)
+        return found - self.floored
 
     def known_zeros(self) -> set[Quantity]:
         """Counts a reader knows are zero without being shown them: the parts of a known zero
@@ -306,58 +386,15 @@ class _Audit:
             if len(left) == 1:
                 rows.append({total: 1, left[0]: -1})
         restricted = [{index[q]: c for q, c in row.items() if q in index} for row in rows]
-        free = _kernel_support([row for row in restricted if row], len(unknown))
+        free = kernel_support([row for row in restricted if row], len(unknown))
         return {q for i, q in enumerate(unknown) if i not in free}
 
 
-#: A Mersenne prime: the audit works modulo it (exact integer arithmetic, no rounding).
-_PRIME = (1 << 61) - 1
-
-
-def _kernel_support(rows: list[dict[int, int]], columns: int) -> set[int]:
-    """The columns 0..columns-1 that some solution of rows @ x == 0 has non-zero.
-
-    A column outside this set is pinned: its unit vector lies in the row space, so a reader
-    computes it exactly. Sparse Gaussian elimination modulo a large prime, then one kernel
-    vector with random free values (fixed seed): a column the kernel allows to vary comes out
-    non-zero except with probability 1/2**61, and that error only hides one count more.
-    """
-    uses = [0] * columns
-    for row in rows:
-        for column in row:
-            uses[column] += 1
-    pivots: dict[int, dict[int, int]] = {}  # pivot column -> its row, pivot coefficient 1
-    created: dict[int, int] = {}
-    for original in rows:
-        row = {c: v % _PRIME for c, v in original.items() if v % _PRIME}
-        # Eliminate earlier pivots, oldest first: a pivot row holds only its own column, free
-        # columns and younger pivots, so this ends.
-        queue = [(created[c], c) for c in row if c in pivots]
-        heapq.heapify(queue)
-        while queue:
-            _, column = heapq.heappop(queue)
-            factor = row.get(column)
-            if not factor:
-                continue
-            for j, a in pivots[column].items():
-                updated = (row.get(j, 0) - factor * a) % _PRIME
-                if updated:
-                    if j not in row and j in pivots:
-                        heapq.heappush(queue, (created[j], j))
-                    row[j] = updated
-                else:
-                    row.pop(j, None)
-        if row:
-            pivot = min(row, key=lambda c: (uses[c], c))
-            inverse = pow(row[pivot], _PRIME - 2, _PRIME)
-            pivots[pivot] = {j: v * inverse % _PRIME for j, v in row.items()}
-            created[pivot] = len(created)
-    chance = random.Random(0x5EED)
-    kernel = {c: chance.randrange(1, _PRIME) for c in range(columns) if c not in pivots}
-    for pivot in sorted(pivots, key=created.__getitem__, reverse=True):
-        total = sum(a * kernel[j] for j, a in pivots[pivot].items() if j != pivot)
-        kernel[pivot] = -total % _PRIME
-    return {c for c, v in kernel.items() if v}
-
-
-__all__ = ["Disclosure", "PublishedCount", "Suppressed", "disclosure", "suppress"]
+__all__ = [
+    "Disclosure",
+    "PublishedCount",
+    "Suppressed",
+    "audit",
+    "disclosure",
+    "history_after",
+]

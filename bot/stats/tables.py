@@ -26,8 +26,10 @@ What must hold (k = the survey's `min_group_size`):
 - a percentage is shown only where both its count and its base are shown. For a multi question
   the base is the residents who answered it, so percentages may add up to more than 100;
 - live tallies advance in batches: the store publishes a new `Snapshot` only after at least k
-  new responses (`Store.publish_if_due`), so two successive views never differ by one person.
-  Counts outside snapshots (in progress, waiting) are shown only as 0, "<k" or a multiple of k.
+  new responses (`Store.publish_if_due`), and each publication is audited against every earlier
+  one (`bot.stats.history`), so comparing publications gives away no newcomer's answer.
+  Counts outside snapshots (in progress, waiting) are shown only as "<k" (0 included: "0 -> <k"
+  would tell staff that someone just answered) or rounded down to a multiple of k.
 """
 
 from __future__ import annotations
@@ -169,9 +171,7 @@ def _language(survey: Survey, language: str) -> str:
 
 
 def coarse(count: int, k: int) -> PublishedCount | AtLeast:
-    """A count outside the snapshot: 0, "<k", or rounded down to a multiple of k."""
-    if count <= 0:
-        return 0
+    """A count outside the snapshot: "<k" (also for none), or rounded down to a multiple of k."""
     return Suppressed(k) if count < k else AtLeast(count - count % k)
 
 

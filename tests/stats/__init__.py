@@ -118,3 +118,18 @@ def answers(
 ) -> dict[str, object]:
     """One resident's answers (None: skipped)."""
     return {"area": area, "age": age, "feel": feel, "places": places, **more}
+
+
+def varied(n: int, start: int = 0, **fixed: object) -> list[dict[str, object]]:
+    """n residents with the answers `fixed`, the others spread over two areas, both ages and
+    the three places, so that no big group answered alike (such a group is hidden)."""
+    places = (("park",), ("street",), ("station",))
+    found = []
+    for i in range(start, start + n):
+        spread: dict[str, object] = {
+            "area": ("north", "south")[i % 2],
+            "age": ("young", "old")[i // 2 % 2],
+            "places": places[i % 3],
+        }
+        found.append(answers(**{**spread, **fixed}))  # type: ignore[arg-type]
+    return found

@@ -20,7 +20,7 @@ from bot.stats.charts import chart_figure, chart_png
 from bot.stats.tables import Suppressed, Table
 from bot.survey.model import Survey
 from storage.base import Snapshot
-from tests.stats import answers, make_survey, snapshot_of
+from tests.stats import answers, make_survey, snapshot_of, varied
 from tests.stats.test_stats_text import RESIDENTS
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -64,8 +64,8 @@ def test_hidden_cells_say_hidden_and_show_no_number() -> None:
 
 
 def test_an_overall_chart_hides_small_counts() -> None:
-    residents = [answers(places=("park",))] * 10 + [answers(places=("station",))] * 2
-    table = stats.overall_table(SURVEY, snapshot_of(SURVEY, residents), "places", "en")
+    residents = varied(10, feel="safe") + varied(2, feel="unsafe")
+    table = stats.overall_table(SURVEY, snapshot_of(SURVEY, residents), "feel", "en")
     texts = _texts(table)
     # 2 at the station: hidden (several choices allowed: 12 - 10 does not give them away).
     assert texts.count("hidden") == 1

@@ -26,14 +26,16 @@ from tests.stats import answers, make_survey, snapshot_of
 SURVEY = make_survey(k=5)
 RESIDENTS = (
     [answers(area="north", feel="safe", age="young")] * 10
-    + [answers(area="north", feel="safe", age="old")] * 6
+    + [answers(area="north", feel="safe", age="old", places=("street",))] * 6
     + [answers(area="north", feel="unsure", age="old")] * 6
-    + [answers(area="south", feel="safe", age="young")] * 8
+    + [answers(area="south", feel="safe", age="young", places=("station",))] * 8
     + [answers(area="south", feel="unsure", age="old", places=("park", "street"))] * 7
     + [answers(area="south", feel="unsafe", age="old")] * 3
     + [answers(area="east", feel="unsafe", age="young", places=("station",))] * 6
-    + [answers(area="east", feel="unsure", age="young")] * 5
+    + [answers(area="east", feel="unsure", age="old")] * 5
 )
+# No group answered alike (everyone in the east young, everyone in the north chose "park"):
+# such a group is hidden (`bot.stats.disclosure`), which is not what these tests are about.
 SNAPSHOT = snapshot_of(SURVEY, RESIDENTS, waiting=2)
 
 
@@ -137,7 +139,7 @@ def test_the_headline_in_both_languages() -> None:
     assert "slumpmässigt urval" in text
     english = headline_html(stats.headline(SURVEY, SNAPSHOT, in_progress=0, language="en"))
     assert english.startswith("<b>📊 Safety</b>")
-    assert "Responses: 51 (&lt;5 waiting for the next batch; 0 in progress)" in english
+    assert "Responses: 51 (&lt;5 waiting for the next batch; &lt;5 in progress)" in english
     assert "<i>Answers come from residents" in english
 
 
