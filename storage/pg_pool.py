@@ -158,6 +158,14 @@ async def release(conn: Connection, survey_id: str, batch: int) -> tuple[int, in
     return int(row[0]), int(row[1])
 
 
+async def pooled_surveys(conn: Connection) -> list[str]:
+    """The surveys with anything pending."""
+    rows = await conn.fetch(
+        "SELECT survey_id FROM pending_responses UNION SELECT survey_id FROM pending_free_texts"
+    )
+    return [str(row[0]) for row in rows]
+
+
 async def stored_responses(conn: Connection, survey_id: str, key: PrivateKey) -> list[Response]:
     """Every response of the survey, released or pending, opened with `key`; and the plain rows
     a bot before sealing (schema version 2) wrote, as they were."""

@@ -138,6 +138,7 @@ class PostgresStore:
 
     async def purge_sessions(self, idle_before: date) -> int:
         purged = await self._execute("DELETE FROM sessions WHERE day < $1", idle_before)
+        await self.release_due()
         await self.reorder()
         return purged
 
@@ -175,6 +176,15 @@ class PostgresStore:
         responses and free texts moved. `complete()` does this when a batch fills."""
         async with self._pool.acquire() as conn:
             return await pg_pool.release(conn, survey_id, self.batch)
+
+    async def release_due(self) -> None:
+        """Release every survey's full batches. `complete()` releases when it sees its batch
+        fill; this (run by the hourly `purge_sessions`) catches batches that filled unseen:
+        concurrent completions each count the pool without the others' uncommitted rows, and a
+        crash between a completion's commit and its release leaves that batch pending."""
+        async with self._pool.acquire() as conn:
+            for survey_id in await pg_pool.pooled_surveys(conn):
+                await pg_pool.release(conn, survey_id, self.batch)
 
     # --- reading and publishing -----------------------------------------------------------
 
