@@ -35,6 +35,7 @@ Anonymity in PostgreSQL's files (checked by `tests/storage/test_pg_anonymity.py`
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -45,6 +46,8 @@ from storage import pg_pool
 from storage.base import AuditEntry, Cell, Response, Snapshot, StoreError, check_cells
 from storage.pg_schema import RANDOM_KEYED, migrate
 from storage.sealing import private_key, public_key
+
+log = logging.getLogger(__name__)
 
 _CELLS = "question, choice, by_question, by_choice"
 #: The release batch when none is given: the surveys' default `min_group_size`.
@@ -168,7 +171,12 @@ class PostgresStore:
                 batch=self.batch,
             )
             if done.due:
-                await pg_pool.release(conn, response.survey_id, self.batch)
+                try:
+                    await pg_pool.release(conn, response.survey_id, self.batch)
+                except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+                    # The completion is committed: report it stored. Its batch stays pending,
+                    # nothing is lost; the next completion or the hourly maintenance releases it.
+                    log.warning("releasing a batch failed, retried later: %s", error)
         return done.stored
 
     async def release(self, survey_id: str) -> tuple[int, int]:

@@ -116,3 +116,24 @@ async def test_a_batch_left_pending_is_released_by_the_hourly_maintenance(
     finally:
         await db.close()
         await store.close()
+
+
+async def test_a_failed_release_keeps_the_completion_and_is_retried(
+    postgres_dsn: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = await PostgresStore.open(postgres_dsn, analysis_key=ANALYSIS_PUBLIC, batch=1)
+    db = await asyncpg.connect(postgres_dsn)
+    try:
+        await db.execute("ALTER TABLE free_texts RENAME TO broken")  # the release fails
+        response = Response("s", "v1", date(2025, 5, 12), "sv", {"n": 1}, {"why": "mörkt"})
+        assert await store.complete(session_key=b"k", marker=b"m", response=response, cells=[])
+        assert "releasing a batch failed, retried later" in caplog.text
+        assert await store.is_completed(b"m")
+        assert await db.fetchval("SELECT count(*) FROM pending_free_texts") == 1
+        await db.execute("ALTER TABLE broken RENAME TO free_texts")
+        await store.purge_sessions(date(2025, 5, 1))
+        assert await store.free_texts("s") == [("why", "mörkt")]
+        assert len(await store.responses("s", ANALYSIS_PRIVATE)) == 1
+    finally:
+        await db.close()
+        await store.close()
