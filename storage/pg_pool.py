@@ -3,17 +3,17 @@ how a full batch is released, and reading every stored response back with the an
 key. All the SQL of completing and releasing lives here; `storage.postgres` calls it.
 
 What must hold (as `storage.sqlite_pool`, plus what PostgreSQL's transaction ids require):
-- the pool of a survey is its rows in `pending_responses` (sealed boxes) and
-  `pending_free_texts`; a completion adds to them in the same statement (one transaction) that
-  claims the marker, counts the response and deletes the session, so nothing is half stored;
-- every row keeps the id of the transaction that wrote it (`xmin`), so pool rows share theirs
-  with a marker. `release()` therefore runs in a transaction of its own, under a per-survey
-  advisory lock (replicas never cut a batch twice or smaller than `batch`): once at least
-  `batch` sealed responses (or free texts) of a survey are waiting it moves all of them on, under
+- the pool of a survey is ONE row of `pending` (sealed boxes, and [question, text] pairs),
+  rewritten whole and reshuffled by each completion in the same statement (one transaction)
+  that claims the marker, counts the response and deletes the session, so nothing is half
+  stored and the pool's order says nothing of arrival;
+- every row keeps the id of the transaction that wrote it (`xmin`). One row per survey means the
+  pool's xmin names only its last writer, not each item's. `release()` runs in a transaction of
+  its own, with the pool row locked (replicas never cut a batch twice or smaller than `batch`):
+  once at least `batch` sealed responses (or free texts) wait it moves all of them on, under
   fresh random ids, in the order of those ids. A released row shares its xmin with at least
-  `batch` - 1 others and never with a marker, its id says nothing of its pending row, and its
-  place in the heap orders batches, never the rows inside one. Responses and free texts fill
-  their batches separately, as in `storage.pool`;
+  `batch` - 1 others and never with a marker, and its place in the heap orders batches, never
+  the rows inside one. Responses and free texts fill their batches separately (`Pool`'s rule);
 - without an analysis key no response is pooled (only counters and free texts are kept).
 """
 
@@ -29,24 +29,35 @@ from nacl.public import PrivateKey, PublicKey
 
 from storage.base import Cell, Response, StoredAnswer
 from storage.pg_schema import Connection
-from storage.sealing import seal, unseal
+from storage.pool import Pool
+from storage.sealing import from_text, seal, to_text, unseal
+
+_RANDOM = secrets.SystemRandom()
 
 #: A whole completion as one statement (one round trip; one implicit transaction): claim the
-#: marker, and only if that worked pool the sealed response ($3; NULL without an analysis key)
-#: and the free texts, and count the response and its tallies; delete the session either way.
-#: Returns whether the marker was claimed and how many responses and free texts of the survey
-#: were pending before this one (the statement's own rows are not visible to it). Tally rows
-#: come sorted: one lock order for all completions, so two never deadlock.
+#: marker, and only if that worked add the sealed response ($3; NULL without an analysis key)
+#: and the free texts ($4, [[question, text], ...]) to the survey's pool row, reshuffled whole
+#: (strong randomness: `gen_random_uuid()`), and count the response and its tallies; delete the
+#: session either way. Returns whether the marker was claimed and the pool's sizes after it
+#: (exact: the pool row is locked until commit). Tally rows come sorted: one lock order for all
+#: completions, so two never deadlock.
 _COMPLETE = """
 WITH claim AS (
     INSERT INTO markers (marker) VALUES ($1) ON CONFLICT DO NOTHING RETURNING 1
-), response AS (
-    INSERT INTO pending_responses (id, survey_id, box)
-    SELECT $4, $2, $3 FROM claim WHERE $3::bytea IS NOT NULL
-), texts AS (
-    INSERT INTO pending_free_texts (id, survey_id, question_id, text)
-    SELECT t.id, $2, t.question, t.text
-    FROM claim, unnest($6::bytea[], $7::text[], $8::text[]) AS t (id, question, text)
+), pooled AS (
+    INSERT INTO pending AS p (survey_id, boxes, texts)
+    SELECT $2, CASE WHEN $3::bytea IS NULL THEN '{}'::bytea[] ELSE ARRAY[$3::bytea] END,
+        $4::jsonb
+    FROM claim
+    ON CONFLICT (survey_id) DO UPDATE SET
+        boxes = ARRAY(
+            SELECT b FROM unnest(p.boxes || excluded.boxes) AS b ORDER BY gen_random_uuid()
+        ),
+        texts = (
+            SELECT coalesce(jsonb_agg(e ORDER BY gen_random_uuid()), '[]'::jsonb)
+            FROM jsonb_array_elements(p.texts || excluded.texts) AS e
+        )
+    RETURNING cardinality(boxes) AS responses, jsonb_array_length(texts) AS texts
 ), counted AS (
     INSERT INTO survey_counts (survey_id, responses, first_day, last_day)
     SELECT $2, 1, $5, $5 FROM claim
@@ -56,43 +67,14 @@ WITH claim AS (
 ), cells AS (
     INSERT INTO tallies (survey_id, question, choice, by_question, by_choice, count)
     SELECT $2, c.question, c.choice, c.by_question, c.by_choice, c.n
-    FROM claim, unnest($9::text[], $10::text[], $11::text[], $12::text[], $13::int[])
+    FROM claim, unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::int[])
         AS c (question, choice, by_question, by_choice, n)
     ON CONFLICT (survey_id, question, choice, by_question, by_choice)
     DO UPDATE SET count = tallies.count + excluded.count
 ), gone AS (
-    DELETE FROM sessions WHERE key = $14
+    DELETE FROM sessions WHERE key = $11
 )
-SELECT EXISTS (SELECT FROM claim),
-    (SELECT count(*) FROM pending_responses WHERE survey_id = $2),
-    (SELECT count(*) FROM pending_free_texts WHERE survey_id = $2)
-"""
-
-#: Release the survey's ($1) pending responses and free texts, each kind only if at least $2 of
-#: it are waiting: all of them, under fresh random ids, inserted in the order of those ids.
-_RELEASE = """
-WITH responses_out AS (
-    DELETE FROM pending_responses
-    WHERE survey_id = $1
-        AND (SELECT count(*) FROM pending_responses WHERE survey_id = $1) >= $2
-    RETURNING survey_id, box
-), responses_in AS (
-    INSERT INTO sealed_responses (id, survey_id, box)
-    SELECT * FROM (
-        SELECT uuid_send(gen_random_uuid()) AS id, survey_id, box FROM responses_out
-    ) AS fresh ORDER BY id
-), texts_out AS (
-    DELETE FROM pending_free_texts
-    WHERE survey_id = $1
-        AND (SELECT count(*) FROM pending_free_texts WHERE survey_id = $1) >= $2
-    RETURNING survey_id, question_id, text
-), texts_in AS (
-    INSERT INTO free_texts (id, survey_id, question_id, text)
-    SELECT * FROM (
-        SELECT uuid_send(gen_random_uuid()) AS id, survey_id, question_id, text FROM texts_out
-    ) AS fresh ORDER BY id
-)
-SELECT (SELECT count(*) FROM responses_out), (SELECT count(*) FROM texts_out)
+SELECT EXISTS (SELECT FROM claim), (SELECT responses FROM pooled), (SELECT texts FROM pooled)
 """
 
 
@@ -116,7 +98,8 @@ async def complete(
     """Run the completion statement (see `_COMPLETE`). Sealing and JSON happen first, so an
     unstorable response raises before anything is written."""
     box = None if analysis is None else seal(response, analysis)
-    texts = list(response.free_texts.items())
+    texts = [[question, text] for question, text in response.free_texts.items()]
+    _RANDOM.shuffle(texts)
     counted = sorted(Counter(cells).items())
     columns = [
         list(column)
@@ -130,38 +113,69 @@ async def complete(
         marker,
         response.survey_id,
         box,
-        secrets.token_bytes(16),
+        json.dumps(texts, ensure_ascii=False),
         response.day,
-        [secrets.token_bytes(16) for _ in texts],
-        [question for question, _ in texts],
-        [text for _, text in texts],
         *(columns or [[], [], [], [], []]),
         session_key,
     )
     assert row is not None  # the statement always returns one row
-    claimed, responses_before, texts_before = row
+    claimed, responses, pooled_texts = row
     due = bool(claimed) and (
-        (box is not None and responses_before + 1 >= batch)
-        or (bool(texts) and texts_before + len(texts) >= batch)
+        (box is not None and responses >= batch) or (bool(texts) and pooled_texts >= batch)
     )
     return Completion(bool(claimed), due)
 
 
 async def release(conn: Connection, survey_id: str, batch: int) -> tuple[int, int]:
-    """Release full batches of the survey (see `_RELEASE`) in a transaction of its own;
+    """Release the survey's full batches (`storage.pool.Pool`'s rule: a kind leaves whole once
+    at least `batch` of it wait) in a transaction of its own, the pool row locked meanwhile;
     returns how many responses and free texts moved. A crash before this leaves them pending:
-    nothing is lost, the next completion of the survey releases them."""
+    nothing is lost, the next completion of the survey or the hourly maintenance releases them.
+    Released rows get fresh random ids and are inserted in the order of those ids."""
     async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('release:' || $1))", survey_id)
-        row = await conn.fetchrow(_RELEASE, survey_id, batch)
-    assert row is not None
-    return int(row[0]), int(row[1])
+        row = await conn.fetchrow(
+            "SELECT boxes, texts FROM pending WHERE survey_id = $1 FOR UPDATE", survey_id
+        )
+        if row is None:
+            return 0, 0
+        pool = Pool(
+            [to_text(bytes(box)) for box in row["boxes"]],
+            [(str(q), str(t)) for q, t in json.loads(row["texts"])],
+        )
+        boxes = sorted(
+            (secrets.token_bytes(16), from_text(b)) for b in pool.release_responses(batch)
+        )
+        texts = sorted((secrets.token_bytes(16), q, t) for q, t in pool.release_texts(batch))
+        if not boxes and not texts:
+            return 0, 0
+        await conn.execute(
+            "INSERT INTO sealed_responses (id, survey_id, box) "
+            "SELECT id, $1, box FROM unnest($2::bytea[], $3::bytea[]) AS r (id, box)",
+            survey_id,
+            [i for i, _ in boxes],
+            [b for _, b in boxes],
+        )
+        await conn.execute(
+            "INSERT INTO free_texts (id, survey_id, question_id, text) SELECT id, $1, q, t "
+            "FROM unnest($2::bytea[], $3::text[], $4::text[]) AS f (id, q, t)",
+            survey_id,
+            [i for i, _, _ in texts],
+            [q for _, q, _ in texts],
+            [t for _, _, t in texts],
+        )
+        await conn.execute(
+            "UPDATE pending SET boxes = $2, texts = $3::jsonb WHERE survey_id = $1",
+            survey_id,
+            [from_text(b) for b in pool.responses],
+            json.dumps([list(pair) for pair in pool.texts], ensure_ascii=False),
+        )
+    return len(boxes), len(texts)
 
 
 async def pooled_surveys(conn: Connection) -> list[str]:
     """The surveys with anything pending."""
     rows = await conn.fetch(
-        "SELECT survey_id FROM pending_responses UNION SELECT survey_id FROM pending_free_texts"
+        "SELECT survey_id FROM pending WHERE cardinality(boxes) > 0 OR texts <> '[]'::jsonb"
     )
     return [str(row[0]) for row in rows]
 
@@ -172,7 +186,7 @@ async def stored_responses(conn: Connection, survey_id: str, key: PrivateKey) ->
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         boxes = await conn.fetch(
             "SELECT box FROM sealed_responses WHERE survey_id = $1 "
-            "UNION ALL SELECT box FROM pending_responses WHERE survey_id = $1",
+            "UNION ALL SELECT unnest(boxes) FROM pending WHERE survey_id = $1",
             survey_id,
         )
         legacy = await conn.fetch(

@@ -10,8 +10,8 @@ What must hold:
   are kept only sealed to the analysis key (`sealed_responses`; plain `responses` rows are a
   schema-2 bot's); free texts have no link to responses. PostgreSQL stores rows in heaps in
   arrival order (not key order, unlike SQLite's WITHOUT ROWID tables), and every row keeps the
-  id of the transaction that wrote it: completions go to the `pending_*` tables (the release
-  pool) first, and `storage.pg_pool` moves them on in batches (see there).
+  id of the transaction that wrote it: completions go to the survey's `pending` row (the
+  release pool) first, and `storage.pg_pool` moves them on in batches (see there).
 """
 
 from __future__ import annotations
@@ -113,10 +113,11 @@ _V2_PUBLICATION_AND_AUDIT = (
     )""",
 )
 
-#: Responses sealed to the analysis key, and the release pool (`storage.pg_pool`): a completion
-#: writes its sealed response and free texts to `pending_*`, and a transaction of its own moves
-#: them on in shuffled batches of the survey's `min_group_size`. Plain `responses` rows (and the
-#: plain responses still incoming) of a schema-2 bot stay readable as they were, as in SQLite.
+#: Responses sealed to the analysis key, and the release pool (`storage.pg_pool`): one
+#: `pending` row per survey holds the sealed responses and free texts waiting, rewritten whole
+#: by each completion; a transaction of its own moves them on in shuffled batches of the
+#: survey's `min_group_size`. Plain `responses` rows (and the plain responses still incoming)
+#: of a schema-2 bot stay readable as they were, as in SQLite; its incoming free texts are pooled.
 _V3_SEALED_AND_POOLED = (
     """CREATE TABLE sealed_responses (
         id bytea PRIMARY KEY,
@@ -124,15 +125,16 @@ _V3_SEALED_AND_POOLED = (
         box bytea NOT NULL
     )""",
     "CREATE INDEX sealed_responses_by_survey ON sealed_responses (survey_id)",
-    """CREATE TABLE pending_responses (
-        id bytea PRIMARY KEY,
-        survey_id text NOT NULL,
-        box bytea NOT NULL
+    """CREATE TABLE pending (
+        survey_id text PRIMARY KEY,
+        boxes bytea[] NOT NULL,
+        texts jsonb NOT NULL
     )""",
     "INSERT INTO responses SELECT * FROM incoming_responses ORDER BY id",
-    "DROP TABLE incoming_responses",
-    "ALTER TABLE incoming_free_texts RENAME TO pending_free_texts",
-    "ALTER INDEX incoming_free_texts_pkey RENAME TO pending_free_texts_pkey",
+    """INSERT INTO pending (survey_id, boxes, texts)
+        SELECT survey_id, '{}', jsonb_agg(jsonb_build_array(question_id, text) ORDER BY id)
+        FROM incoming_free_texts GROUP BY survey_id""",
+    "DROP TABLE incoming_responses, incoming_free_texts",
     "CREATE INDEX free_texts_by_survey ON free_texts (survey_id)",
 )
 

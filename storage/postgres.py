@@ -20,10 +20,11 @@ What must hold (the same contract as `SQLiteStore`, see `storage.base`):
 Anonymity in PostgreSQL's files (checked by `tests/storage/test_pg_anonymity.py`):
 - every row keeps the id of the transaction that wrote it (the `xmin` system column, kept even
   by CLUSTER, VACUUM FULL and freezing). The completion's transaction writes the marker, so its
-  sealed response and free texts go to the `pending_*` tables (the pool), and a transaction of
-  its own releases them once `batch` are waiting: a released row shares its xmin with at least
-  `batch` - 1 others, never with a marker. A pending row does share its xmin with its marker
-  (at most `batch` - 1 per survey and kind, until their batch fills): see docs/production.md.
+  sealed response and free texts go to the survey's one `pending` row (the pool, reshuffled
+  whole at every completion), and a transaction of its own releases them once `batch` are
+  waiting: a released row shares its xmin with at least `batch` - 1 others, never with a
+  marker. The pool row's xmin is its last writer's: it ties the last completer to one of the
+  items waiting (all of them right after a release): see docs/production.md.
 - PostgreSQL appends rows to a heap in arrival order, unlike SQLite's WITHOUT ROWID tables, so a
   row's place (ctid) tells when it came, to the batch. `reorder()` (run by `purge_sessions()`,
   the daily maintenance) rewrites markers, responses and free texts in random-key order.
@@ -292,7 +293,7 @@ class PostgresStore:
                 async with conn.transaction():
                     for statement in _REWRITE:
                         await conn.execute(statement.format(table, key))
-            await conn.execute("VACUUM sessions, pending_responses, pending_free_texts")
+            await conn.execute("VACUUM sessions, pending")
 
     async def ping(self) -> None:
         """Raise if the database cannot be reached (for readiness checks)."""

@@ -62,8 +62,12 @@ async def test_no_transaction_id_links_a_marker_to_a_response(postgres_dsn: str)
             marker_xids = {str(r[0]) for r in await db.fetch("SELECT xmin FROM markers")}
             moved = [str(r[0]) for r in await db.fetch("SELECT xmin FROM sealed_responses")]
             texts = [str(r[0]) for r in await db.fetch("SELECT xmin FROM free_texts")]
-            pending = await db.fetchval("SELECT count(*) FROM pending_responses")
-            pending_texts = await db.fetchval("SELECT count(*) FROM pending_free_texts")
+            pool = await db.fetchrow(
+                "SELECT cardinality(boxes), jsonb_array_length(texts), xmin FROM pending"
+            )
+            assert pool is not None
+            pending, pending_texts, pool_xid = pool
+            pool_rows = await db.fetchval("SELECT count(*) FROM pending")
         finally:
             await db.close()
     finally:
@@ -73,13 +77,16 @@ async def test_no_transaction_id_links_a_marker_to_a_response(postgres_dsn: str)
         f"{len(set(moved))} transactions (smallest {min(Counter(moved).values())}, largest "
         f"{max(Counter(moved).values())}); {len(texts)} released free texts in "
         f"{len(set(texts))} transactions; pending {pending} responses, {pending_texts} texts; "
-        f"shared with a marker: {len(marker_xids & (set(moved) | set(texts)))}"
+        f"released rows sharing a marker's xid: {len(marker_xids & (set(moved) | set(texts)))}; "
+        f"pool row written by a completion: {str(pool_xid) in marker_xids}"
     )
     assert len(marker_xids) == RESIDENTS  # one transaction per completion
     assert len(moved) == RESIDENTS - pending and pending < BATCH
     assert len(texts) == RESIDENTS - pending_texts and pending_texts < BATCH
     assert not marker_xids & set(moved), "a response was written by a completion's transaction"
     assert not marker_xids & set(texts), "a free text was written by a completion's transaction"
+    # Items waiting share one row, whose xid names one writer at most, never each item's.
+    assert pool_rows == 1
     # Every released response and free text shares its transaction with at least a batch.
     assert min(Counter(moved).values()) >= BATCH
     assert min(Counter(texts).values()) >= BATCH
