@@ -187,10 +187,9 @@ class PostgresStore:
             return await pg_pool.release(conn, survey_id, self.batch)
 
     async def release_due(self) -> None:
-        """Release every survey's full batches. `complete()` releases when it sees its batch
-        fill; this (run by the hourly `purge_sessions`) catches batches that filled unseen:
-        concurrent completions each count the pool without the others' uncommitted rows, and a
-        crash between a completion's commit and its release leaves that batch pending."""
+        """Release every survey's full batches. `complete()` releases when its batch fills;
+        this (run by the hourly `purge_sessions`) catches a batch left pending by a crash, or a
+        failed release, between a completion's commit and its release."""
         async with self._pool.acquire() as conn:
             for survey_id in await pg_pool.pooled_surveys(conn):
                 await pg_pool.release(conn, survey_id, self.batch)
