@@ -9,12 +9,14 @@
 What must hold: both drivers run the same SQL (prepared statements on both: asyncpg always,
 psycopg with `prepare_threshold=0`) against fresh tables of the same server, taking turns in
 short slices, so a change in the machine's speed hits both alike. CPU seconds of this process
-are reported per transaction too: the server's work is the same for both.
+are reported per transaction too: the server's work is the same for both. psycopg is not a
+dependency of the bot or its tests: install the extra `pg-bench` to run this.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import os
 import secrets
@@ -24,7 +26,6 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 
 import asyncpg
-import psycopg
 
 SETUP = """
 DROP TABLE IF EXISTS bench_sessions, bench_markers, bench_responses, bench_tallies;
@@ -76,6 +77,8 @@ async def asyncpg_contenders(dsn: str) -> dict[str, Callable[[int], Awaitable[No
 
 
 async def psycopg_contenders(dsn: str) -> dict[str, Callable[[int], Awaitable[None]]]:
+    import psycopg  # the optional extra `pg-bench`: only this benchmark needs a second driver
+
     conn = await psycopg.AsyncConnection.connect(dsn, autocommit=True, prepare_threshold=0)
     for statement in SETUP.replace("bench_", "pbench_").split(";")[:-1]:
         await conn.execute(statement, prepare=False)
@@ -123,6 +126,8 @@ async def main(dsn: str, seconds: float) -> dict[str, dict[str, float]]:
 
 
 if __name__ == "__main__":
+    if importlib.util.find_spec("psycopg") is None:
+        sys.exit("benchmarks.pg_drivers needs psycopg: pip install -e '.[pg-bench]'")
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     print(json.dumps(asyncio.run(main(sys.argv[1], float(sys.argv[2]))), indent=1))

@@ -6,11 +6,12 @@ What must hold:
   is transactional), under an advisory lock, so replicas starting at once migrate exactly once.
 - a database newer than `SCHEMA_VERSION` is refused (`SchemaTooNew`), never touched.
 - the same tables and anonymity rules as the SQLite schema (`storage.migrations`): resident
-  tables keyed by random ids or HMAC pseudonyms; markers have no column but the marker;
-  responses carry only a coarse day; free texts have no link to responses. PostgreSQL stores
-  rows in heaps in arrival order (not key order, unlike SQLite's WITHOUT ROWID tables), and
-  every row keeps the id of the transaction that wrote it: completions go to `incoming_*`
-  tables first, and `PostgresStore` moves them on in batches (see there).
+  tables keyed by random ids or pseudonyms; markers have no column but the marker; responses
+  are kept only sealed to the analysis key (`sealed_responses`; plain `responses` rows are a
+  schema-2 bot's); free texts have no link to responses. PostgreSQL stores rows in heaps in
+  arrival order (not key order, unlike SQLite's WITHOUT ROWID tables), and every row keeps the
+  id of the transaction that wrote it: completions go to the survey's `pending` row (the
+  release pool) first, and `storage.pg_pool` moves them on in batches (see there).
 """
 
 from __future__ import annotations
@@ -112,10 +113,39 @@ _V2_PUBLICATION_AND_AUDIT = (
     )""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1_RESIDENT_DATA, _V2_PUBLICATION_AND_AUDIT)
+#: Responses sealed to the analysis key, and the release pool (`storage.pg_pool`): one
+#: `pending` row per survey holds the sealed responses and free texts waiting, rewritten whole
+#: by each completion; a transaction of its own moves them on in shuffled batches of the
+#: survey's `min_group_size`. Plain `responses` rows (and the plain responses still incoming)
+#: of a schema-2 bot stay readable as they were, as in SQLite; its incoming free texts are pooled.
+_V3_SEALED_AND_POOLED = (
+    """CREATE TABLE sealed_responses (
+        id bytea PRIMARY KEY,
+        survey_id text NOT NULL,
+        box bytea NOT NULL
+    )""",
+    "CREATE INDEX sealed_responses_by_survey ON sealed_responses (survey_id)",
+    """CREATE TABLE pending (
+        survey_id text PRIMARY KEY,
+        boxes bytea[] NOT NULL,
+        texts jsonb NOT NULL
+    )""",
+    "INSERT INTO responses SELECT * FROM incoming_responses ORDER BY id",
+    """INSERT INTO pending (survey_id, boxes, texts)
+        SELECT survey_id, '{}', jsonb_agg(jsonb_build_array(question_id, text) ORDER BY id)
+        FROM incoming_free_texts GROUP BY survey_id""",
+    "DROP TABLE incoming_responses, incoming_free_texts",
+    "CREATE INDEX free_texts_by_survey ON free_texts (survey_id)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    _V1_RESIDENT_DATA,
+    _V2_PUBLICATION_AND_AUDIT,
+    _V3_SEALED_AND_POOLED,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
-#: The tables `reorder()` rewrites in primary-key order (their keys are random or HMACs).
-RANDOM_KEYED = ("markers", "responses", "free_texts")
+#: The tables `reorder()` rewrites in primary-key order (their keys are random or pseudonyms).
+RANDOM_KEYED = ("markers", "sealed_responses", "free_texts", "responses")
 
 
 async def schema_version(conn: Connection) -> int:

@@ -8,18 +8,23 @@ What must hold (the same contract as `SQLiteStore`, see `storage.base`):
   database: every write is safe under concurrency (the completion marker is claimed with
   `INSERT ... ON CONFLICT DO NOTHING`, tally rows are upserted in sorted order so two
   completions never deadlock, publication takes a per-survey advisory lock);
-- `complete()` writes marker, response, free texts, counters and the session deletion in one
-  statement (one transaction, one round trip: 17.5 -> 3.4 ms per completion against ten
-  statements, on a loaded machine), or nothing; random response ids, only a coarse day, no
-  timestamps;
-- all SQL lives here, the schema in `storage.pg_schema`.
+- `complete()` writes marker, the response sealed to the analysis public key
+  (`storage.sealing`; without a key no response is kept), free texts, counters and the session
+  deletion in one statement (one transaction, one round trip: 17.5 -> 3.4 ms per completion
+  against ten statements, on a loaded machine), or nothing; random ids, only a coarse day, no
+  timestamps. The response and free texts wait in the release pool (`storage.pg_pool`) and
+  reach `sealed_responses` / `free_texts()` only in shuffled batches of at least `batch`;
+- the SQL of sessions, publication and maintenance lives here, that of completing and releasing
+  in `storage.pg_pool`, the schema in `storage.pg_schema`.
 
 Anonymity in PostgreSQL's files (checked by `tests/storage/test_pg_anonymity.py`):
 - every row keeps the id of the transaction that wrote it (the `xmin` system column, kept even
   by CLUSTER, VACUUM FULL and freezing). The completion's transaction writes the marker, so its
-  response and free texts go to `incoming_*` tables, and `mix()`, a transaction of its own,
-  moves them on once `mix_batch` are waiting: a moved row shares its xmin with at least
-  `mix_batch` - 1 others, never with a marker.
+  sealed response and free texts go to the survey's one `pending` row (the pool, reshuffled
+  whole at every completion), and a transaction of its own releases them once `batch` are
+  waiting: a released row shares its xmin with at least `batch` - 1 others, never with a
+  marker. The pool row's xmin is its last writer's: it ties the last completer to one of the
+  items waiting (all of them right after a release): see docs/production.md.
 - PostgreSQL appends rows to a heap in arrival order, unlike SQLite's WITHOUT ROWID tables, so a
   row's place (ctid) tells when it came, to the batch. `reorder()` (run by `purge_sessions()`,
   the daily maintenance) rewrites markers, responses and free texts in random-key order.
@@ -31,79 +36,31 @@ Anonymity in PostgreSQL's files (checked by `tests/storage/test_pg_anonymity.py`
 
 from __future__ import annotations
 
-import json
-import secrets
-from collections import Counter
+import logging
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import asyncpg
 
-from storage.base import AuditEntry, Cell, Response, Snapshot, StoredAnswer, StoreError, check_cells
+from storage import pg_pool
+from storage.base import AuditEntry, Cell, Response, Snapshot, StoreError, check_cells
 from storage.pg_schema import RANDOM_KEYED, migrate
+from storage.sealing import private_key, public_key
+
+log = logging.getLogger(__name__)
 
 _CELLS = "question, choice, by_question, by_choice"
+#: The release batch when none is given: the surveys' default `min_group_size`.
+DEFAULT_BATCH = 5
 #: Connections per store (one replica); PostgreSQL's default allows 100 in all.
 POOL_SIZE = 10
-#: Completions moved from `incoming_*` together: each moved row shares its transaction id (and
-#: its place in the file) with at least this many others. As the default `min_group_size`.
-MIX_BATCH = 5
 
 _SAVE_SESSION = (
     "INSERT INTO sessions (key, survey_id, state, day) VALUES ($1, $2, $3, $4) "
     "ON CONFLICT (key) DO UPDATE SET survey_id = excluded.survey_id, state = excluded.state, "
     "day = excluded.day"
 )
-#: A whole completion as one statement (one round trip; one implicit transaction): claim the
-#: marker, and only if that worked store the response, its free texts, the counters and the
-#: tallies; delete the session either way. Returns whether the marker was claimed and how many
-#: responses were incoming before this one. Tally rows come sorted: one lock order for all.
-_COMPLETE = """
-WITH claim AS (
-    INSERT INTO markers (marker) VALUES ($1) ON CONFLICT DO NOTHING RETURNING 1
-), response AS (
-    INSERT INTO incoming_responses (id, survey_id, survey_version, day, language, answers)
-    SELECT $2, $3, $4, $5, $6, $7::jsonb FROM claim
-), texts AS (
-    INSERT INTO incoming_free_texts (id, survey_id, question_id, text)
-    SELECT t.id, $3, t.question, t.text
-    FROM claim, unnest($8::bytea[], $9::text[], $10::text[]) AS t (id, question, text)
-), counted AS (
-    INSERT INTO survey_counts (survey_id, responses, first_day, last_day)
-    SELECT $3, 1, $5, $5 FROM claim
-    ON CONFLICT (survey_id) DO UPDATE SET responses = survey_counts.responses + 1,
-        first_day = least(survey_counts.first_day, excluded.first_day),
-        last_day = greatest(survey_counts.last_day, excluded.last_day)
-), cells AS (
-    INSERT INTO tallies (survey_id, question, choice, by_question, by_choice, count)
-    SELECT $3, c.question, c.choice, c.by_question, c.by_choice, c.n
-    FROM claim, unnest($11::text[], $12::text[], $13::text[], $14::text[], $15::int[])
-        AS c (question, choice, by_question, by_choice, n)
-    ON CONFLICT (survey_id, question, choice, by_question, by_choice)
-    DO UPDATE SET count = tallies.count + excluded.count
-), gone AS (
-    DELETE FROM sessions WHERE key = $16
-)
-SELECT EXISTS (SELECT FROM claim), (SELECT count(*) FROM incoming_responses)
-"""
-#: Move every incoming row on, in the order of its random id, if at least $1 responses are
-#: waiting (run under `_MIX_LOCK`, so two replicas never cut a batch smaller than that).
-_MIX = """
-WITH responses_out AS (
-    DELETE FROM incoming_responses
-    WHERE (SELECT count(*) FROM incoming_responses) >= $1 RETURNING *
-), responses_in AS (
-    INSERT INTO responses SELECT * FROM responses_out ORDER BY id
-), texts_out AS (
-    DELETE FROM incoming_free_texts WHERE EXISTS (SELECT FROM responses_out) RETURNING *
-), texts_in AS (
-    INSERT INTO free_texts SELECT * FROM texts_out ORDER BY id
-)
-SELECT count(*) FROM responses_out
-"""
-#: Any constant: the advisory lock that serialises the moving of incoming rows.
-_MIX_LOCK = 0x4D49_58  # "MIX"
 #: Rewrite a table in one transaction: new rows (new transaction id, new file) in key order.
 _REWRITE = (
     "CREATE TEMPORARY TABLE rewrite ON COMMIT DROP AS SELECT * FROM {0}",
@@ -116,18 +73,32 @@ _COUNTS = "SELECT responses, first_day, last_day FROM {} WHERE survey_id = $1"
 class PostgresStore:
     """The `Store` on PostgreSQL. Create with `await PostgresStore.open(dsn)`."""
 
-    def __init__(self, pool: asyncpg.Pool, name: str, mix_batch: int) -> None:
+    def __init__(self, pool: asyncpg.Pool, name: str, analysis_key: str | None, batch: int) -> None:
         """Use `open()`: it creates the pool and migrates the database."""
         self._pool = pool
         self.name = name
-        self.mix_batch = mix_batch
+        self._analysis = None if analysis_key is None else public_key(analysis_key)
+        self.batch = batch
 
     @classmethod
     async def open(
-        cls, dsn: str, pool_size: int = POOL_SIZE, mix_batch: int = MIX_BATCH
+        cls,
+        dsn: str,
+        *,
+        analysis_key: str | None = None,
+        batch: int = DEFAULT_BATCH,
+        pool_size: int = POOL_SIZE,
     ) -> PostgresStore:
-        """Connect to `dsn` and migrate; raises `StoreError` (one line, no password) if the
-        server cannot be reached, `SchemaTooNew` if a newer bot wrote the database."""
+        """Connect to `dsn` and migrate.
+
+        `analysis_key` is the analysis public key (hex) completed responses are sealed to; without
+        it only counters and free texts are kept. `batch` is the release batch of responses and
+        free texts (the survey's `min_group_size`). Raises `StoreError` (one line, no password)
+        if the server cannot be reached, `SchemaTooNew` if a newer bot wrote the database."""
+        if batch < 1:
+            raise ValueError(f"batch must be at least 1, not {batch}")
+        if analysis_key is not None:
+            public_key(analysis_key)  # a malformed key fails before the server is touched
         name = _shown(dsn)
         try:
             pool = await asyncpg.create_pool(
@@ -141,7 +112,7 @@ class PostgresStore:
         except BaseException:
             await pool.close()
             raise
-        return cls(pool, name, mix_batch)
+        return cls(pool, name, analysis_key, batch)
 
     async def _fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         async with self._pool.acquire() as conn:
@@ -171,6 +142,7 @@ class PostgresStore:
 
     async def purge_sessions(self, idle_before: date) -> int:
         purged = await self._execute("DELETE FROM sessions WHERE day < $1", idle_before)
+        await self.release_due()
         await self.reorder()
         return purged
 
@@ -189,40 +161,38 @@ class PostgresStore:
         self, *, session_key: bytes, marker: bytes, response: Response, cells: Sequence[Cell]
     ) -> bool:
         check_cells(cells)
-        answers = json.dumps(dict(response.answers), ensure_ascii=False, sort_keys=True)
-        texts = list(response.free_texts.items())
-        counted = sorted(Counter(cells).items())
-        columns = [list(c) for c in zip(*((*cell_fields(c), n) for c, n in counted), strict=True)]
         async with self._pool.acquire() as conn:
-            row = await conn.fetchrow(
-                _COMPLETE,
-                marker,
-                secrets.token_bytes(16),
-                response.survey_id,
-                response.survey_version,
-                response.day,
-                response.language,
-                answers,
-                [secrets.token_bytes(16) for _ in texts],
-                [question for question, _ in texts],
-                [text for _, text in texts],
-                *(columns or [[], [], [], [], []]),
-                session_key,
+            done = await pg_pool.complete(
+                conn,
+                session_key=session_key,
+                marker=marker,
+                response=response,
+                cells=cells,
+                analysis=self._analysis,
+                batch=self.batch,
             )
-        assert row is not None  # the statement always returns one row
-        claimed, waiting = row
-        if claimed and waiting + 1 >= self.mix_batch:
-            await self.mix()
-        return bool(claimed)
+            if done.due:
+                try:
+                    await pg_pool.release(conn, response.survey_id, self.batch)
+                except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+                    # The completion is committed: report it stored. Its batch stays pending,
+                    # nothing is lost; the next completion or the hourly maintenance releases it.
+                    log.warning("releasing a batch failed, retried later: %s", error)
+        return done.stored
 
-    async def mix(self) -> int:
-        """Move the incoming responses and free texts on to their tables, in the order of
-        their random ids, in a transaction of its own, if at least `mix_batch` are waiting;
-        returns how many responses moved. A crash before this leaves them incoming: nothing is
-        lost, a later completion moves them."""
-        async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIX_LOCK)
-            return int(await conn.fetchval(_MIX, self.mix_batch))
+    async def release(self, survey_id: str) -> tuple[int, int]:
+        """Release the survey's full batches now (`storage.pg_pool.release`): how many
+        responses and free texts moved. `complete()` does this when a batch fills."""
+        async with self._pool.acquire() as conn:
+            return await pg_pool.release(conn, survey_id, self.batch)
+
+    async def release_due(self) -> None:
+        """Release every survey's full batches. `complete()` releases when its batch fills;
+        this (run by the hourly `purge_sessions`) catches a batch left pending by a crash, or a
+        failed release, between a completion's commit and its release."""
+        async with self._pool.acquire() as conn:
+            for survey_id in await pg_pool.pooled_surveys(conn):
+                await pg_pool.release(conn, survey_id, self.batch)
 
     # --- reading and publishing -----------------------------------------------------------
 
@@ -280,24 +250,14 @@ class PostgresStore:
             last_day=shown_last,
         )
 
-    async def responses(self, survey_id: str) -> list[Response]:
-        rows = await self._fetch(
-            "SELECT survey_version, day, language, answers FROM responses WHERE survey_id = $1 "
-            "UNION ALL SELECT survey_version, day, language, answers FROM incoming_responses "
-            "WHERE survey_id = $1",
-            survey_id,
-        )
-        result = []
-        for version, day, language, answers in rows:
-            parsed: dict[str, StoredAnswer] = json.loads(answers)
-            result.append(Response(survey_id, version, day, language, parsed))
-        return result
+    async def responses(self, survey_id: str, analysis_private_key: str) -> list[Response]:
+        key = private_key(analysis_private_key)
+        async with self._pool.acquire() as conn:
+            return await pg_pool.stored_responses(conn, survey_id, key)
 
     async def free_texts(self, survey_id: str) -> list[tuple[str, str]]:
         rows = await self._fetch(
-            "SELECT question_id, text FROM free_texts WHERE survey_id = $1 UNION ALL "
-            "SELECT question_id, text FROM incoming_free_texts WHERE survey_id = $1",
-            survey_id,
+            "SELECT question_id, text FROM free_texts WHERE survey_id = $1", survey_id
         )
         return [(str(question), str(text)) for question, text in rows]
 
@@ -332,7 +292,7 @@ class PostgresStore:
                 async with conn.transaction():
                     for statement in _REWRITE:
                         await conn.execute(statement.format(table, key))
-            await conn.execute("VACUUM sessions, incoming_responses, incoming_free_texts")
+            await conn.execute("VACUUM sessions, pending")
 
     async def ping(self) -> None:
         """Raise if the database cannot be reached (for readiness checks)."""
@@ -347,10 +307,6 @@ async def _keep_session(conn: object) -> None:
     """The pool's reset on release: nothing to undo, since every use of a connection here is
     one statement or one transaction block (asyncpg's default reset, `RESET ALL`, `UNLISTEN *`,
     unlocking advisory locks, is a round trip per call: 2.8 -> 0.9 ms per pooled `SELECT 1`)."""
-
-
-def cell_fields(cell: Cell) -> tuple[str, str, str, str]:
-    return (cell.question, cell.choice, cell.by_question, cell.by_choice)
 
 
 def _shown(dsn: str) -> str:

@@ -8,6 +8,8 @@ import random
 from collections.abc import Mapping
 from pathlib import Path
 
+import pytest
+
 from bot.survey.model import Survey
 from tests.analysis_key import ANALYSIS_PRIVATE
 from tests.e2e.driver import SurveyTaker
@@ -56,12 +58,14 @@ async def _run_residents(
     return given
 
 
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
 async def test_fifty_residents_answering_at_random_all_finish_with_exact_answers(
-    server: FakeBotApi, survey: Survey, tmp_path: Path
+    server: FakeBotApi, survey: Survey, tmp_path: Path, kind: str, request: pytest.FixtureRequest
 ) -> None:
-    async with running_bot(
-        server, survey, tmp_path / "s.db", concurrency=16, overall_rate=1000
-    ) as bot:
+    database = (
+        str(tmp_path / "s.db") if kind == "sqlite" else request.getfixturevalue("postgres_dsn")
+    )
+    async with running_bot(server, survey, database, concurrency=16, overall_rate=1000) as bot:
         steps: list[int] = []
         given = await _run_residents(server, survey, 50, seed=7, steps=steps)
         responses = await bot.service.store.responses(survey.id, ANALYSIS_PRIVATE)

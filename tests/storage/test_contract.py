@@ -7,6 +7,7 @@ import itertools
 from collections.abc import AsyncIterator, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -234,13 +235,22 @@ async def test_concurrent_residents_do_not_interleave(store: Store) -> None:
     assert await store.count_sessions(SURVEY) == 0
 
 
-@pytest.mark.parametrize("kind", ["memory", "sqlite"])
-async def test_free_texts_are_released_in_whole_batches(kind: str, tmp_path: Path) -> None:
-    opened: Store
+async def open_kind(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path, **options: Any
+) -> Store:
+    """A store of this kind with `options` (analysis_key, batch), apart from the fixture's."""
     if kind == "memory":
-        opened = MemoryStore(analysis_key=ANALYSIS_PUBLIC, batch=3)
-    else:
-        opened = await SQLiteStore.open(tmp_path / "b.db", analysis_key=ANALYSIS_PUBLIC, batch=3)
+        return MemoryStore(**options)
+    if kind == "sqlite":
+        return await SQLiteStore.open(tmp_path / "kind.db", **options)
+    return await PostgresStore.open(request.getfixturevalue("postgres_dsn"), **options)
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite", "postgres"])
+async def test_free_texts_are_released_in_whole_batches(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    opened = await open_kind(kind, request, tmp_path, analysis_key=ANALYSIS_PUBLIC, batch=3)
     try:
         seen = []
         for n in range(7):
@@ -255,12 +265,16 @@ async def test_free_texts_are_released_in_whole_batches(kind: str, tmp_path: Pat
         await opened.close()
 
 
-async def test_without_an_analysis_key_only_counters_are_kept(tmp_path: Path) -> None:
-    store = await SQLiteStore.open(tmp_path / "c.db", batch=1)
+@pytest.mark.parametrize("kind", ["memory", "sqlite", "postgres"])
+async def test_without_an_analysis_key_only_counters_are_kept(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    store = await open_kind(kind, request, tmp_path, batch=1)
     try:
-        await complete(store, 1)
+        await complete(store, 1, texts={"why": "mörkt"})
         assert await store.count_responses(SURVEY) == 1
         assert await store.tallies(SURVEY) != {}
         assert await store.responses(SURVEY, ANALYSIS_PRIVATE) == []
+        assert await store.free_texts(SURVEY) == [("why", "mörkt")]
     finally:
         await store.close()

@@ -10,7 +10,6 @@ belongs to another user. What PostgreSQL keeps in files is described in docs/pro
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import secrets
 from collections import Counter
@@ -20,11 +19,15 @@ import asyncpg
 
 from bot.privacy.pseudonyms import Pseudonyms
 from storage import Cell, PostgresStore, Response
+from storage.sealing import private_key, unseal
+from tests.analysis_key import ANALYSIS_PRIVATE, ANALYSIS_PUBLIC
 
 SURVEY = "halmstad-2025"
-#: Enough for a rank correlation to mean something; not a multiple of the mix batch, so some
-#: responses are still incoming at the end.
+#: Enough for a rank correlation to mean something; not a multiple of the release batch, so
+#: some responses are still pending at the end.
 RESIDENTS = 203
+#: The release batch (a survey's `min_group_size`).
+BATCH = 5
 
 
 async def finish_surveys(
@@ -49,40 +52,57 @@ async def finish_surveys(
 
 
 async def test_no_transaction_id_links_a_marker_to_a_response(postgres_dsn: str) -> None:
-    pseudonyms = Pseudonyms(secrets.token_bytes(32))
+    pseudonyms = Pseudonyms(secrets.token_bytes(32), cost=2**8)  # the cost is tested elsewhere
     ids = random.Random(5).sample(range(10**8, 8 * 10**9), RESIDENTS)
-    store = await PostgresStore.open(postgres_dsn)
+    store = await PostgresStore.open(postgres_dsn, analysis_key=ANALYSIS_PUBLIC, batch=BATCH)
     try:
         await finish_surveys(store, pseudonyms, ids, at_once=12)  # batches cut concurrently
         db = await asyncpg.connect(postgres_dsn)
         try:
             marker_xids = {str(r[0]) for r in await db.fetch("SELECT xmin FROM markers")}
-            moved = [str(r[0]) for r in await db.fetch("SELECT xmin FROM responses")]
+            moved = [str(r[0]) for r in await db.fetch("SELECT xmin FROM sealed_responses")]
             texts = [str(r[0]) for r in await db.fetch("SELECT xmin FROM free_texts")]
-            incoming = await db.fetchval("SELECT count(*) FROM incoming_responses")
+            pool = await db.fetchrow(
+                "SELECT cardinality(boxes), jsonb_array_length(texts), xmin FROM pending"
+            )
+            assert pool is not None
+            pending, pending_texts, pool_xid = pool
+            pool_rows = await db.fetchval("SELECT count(*) FROM pending")
         finally:
             await db.close()
     finally:
         await store.close()
+    print(
+        f"\n{len(marker_xids)} marker xids; {len(moved)} released responses in "
+        f"{len(set(moved))} transactions (smallest {min(Counter(moved).values())}, largest "
+        f"{max(Counter(moved).values())}); {len(texts)} released free texts in "
+        f"{len(set(texts))} transactions; pending {pending} responses, {pending_texts} texts; "
+        f"released rows sharing a marker's xid: {len(marker_xids & (set(moved) | set(texts)))}; "
+        f"pool row written by a completion: {str(pool_xid) in marker_xids}"
+    )
     assert len(marker_xids) == RESIDENTS  # one transaction per completion
-    assert len(moved) == RESIDENTS - incoming and incoming < store.mix_batch
+    assert len(moved) == RESIDENTS - pending and pending < BATCH
+    assert len(texts) == RESIDENTS - pending_texts and pending_texts < BATCH
     assert not marker_xids & set(moved), "a response was written by a completion's transaction"
     assert not marker_xids & set(texts), "a free text was written by a completion's transaction"
-    # Every moved response shares its transaction with at least a batch of others.
-    assert min(Counter(moved).values()) >= store.mix_batch
+    # Items waiting share one row, whose xid names one writer at most, never each item's.
+    assert pool_rows == 1
+    # Every released response and free text shares its transaction with at least a batch.
+    assert min(Counter(moved).values()) >= BATCH
+    assert min(Counter(texts).values()) >= BATCH
 
 
 async def test_after_reorder_nothing_tells_the_order_of_arrival(postgres_dsn: str) -> None:
-    pseudonyms = Pseudonyms(secrets.token_bytes(32))
+    pseudonyms = Pseudonyms(secrets.token_bytes(32), cost=2**8)  # the cost is tested elsewhere
     ids = random.Random(6).sample(range(10**8, 8 * 10**9), RESIDENTS)
-    store = await PostgresStore.open(postgres_dsn)
+    store = await PostgresStore.open(postgres_dsn, analysis_key=ANALYSIS_PUBLIC, batch=BATCH)
     try:
         await finish_surveys(store, pseudonyms, ids)
         await store.reorder()
         db = await asyncpg.connect(postgres_dsn)
         try:
             markers = await db.fetch("SELECT marker, xmin FROM markers ORDER BY ctid")
-            responses = await db.fetch("SELECT id, answers, xmin FROM responses ORDER BY ctid")
+            responses = await db.fetch("SELECT id, box, xmin FROM sealed_responses ORDER BY ctid")
             texts = await db.fetch("SELECT id, text FROM free_texts ORDER BY ctid")
         finally:
             await db.close()
@@ -95,8 +115,10 @@ async def test_after_reorder_nothing_tells_the_order_of_arrival(postgres_dsn: st
     assert [row["id"] for row in responses] == sorted(row["id"] for row in responses)
     assert [row["id"] for row in texts] == sorted(row["id"] for row in texts)
     # The heap's order of responses and of markers says nothing about arrival.
-    arrivals = [json.loads(row["answers"])["n"] for row in responses]
-    ranks = {n: rank for rank, n in enumerate(sorted(arrivals))}
+    key = private_key(ANALYSIS_PRIVATE)
+    arrivals = [unseal(SURVEY, row["box"], key).answers["n"] for row in responses]
+    assert all(isinstance(n, int) for n in arrivals)
+    ranks = {n: rank for rank, n in enumerate(sorted(arrivals))}  # type: ignore[type-var]
     assert abs(spearman([ranks[n] for n in arrivals])) < 0.3
     marker_of = {pseudonyms.completion_marker(SURVEY, user_id): n for n, user_id in enumerate(ids)}
     marker_arrivals = [marker_of[row["marker"]] for row in markers]
