@@ -138,10 +138,21 @@ _V3_SEALED_AND_POOLED = (
     "CREATE INDEX free_texts_by_survey ON free_texts (survey_id)",
 )
 
+#: Version 4: what earlier publications told staff (`bot.stats.history`), to audit the next one.
+_V4_DISCLOSURE_HISTORY = (
+    """CREATE TABLE disclosure_history (
+        survey_id TEXT NOT NULL,
+        responses INTEGER NOT NULL,
+        history TEXT NOT NULL,
+        PRIMARY KEY (survey_id, responses)
+    )""",
+)
+
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     _V1_RESIDENT_DATA,
     _V2_PUBLICATION_AND_AUDIT,
     _V3_SEALED_AND_POOLED,
+    _V4_DISCLOSURE_HISTORY,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 #: The tables `reorder()` rewrites in primary-key order (their keys are random or pseudonyms).

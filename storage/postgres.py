@@ -241,6 +241,16 @@ class PostgresStore:
             rows = await conn.fetch(
                 f"SELECT {_CELLS}, count FROM published_tallies WHERE survey_id = $1", survey_id
             )
+            kept = {
+                int(n): str(h)
+                for n, h in await conn.fetch(
+                    "SELECT responses, history FROM disclosure_history "
+                    "WHERE survey_id = $1 AND responses <= $2",
+                    survey_id,
+                    int(count),
+                )
+            }
+        earlier = [kept[n] for n in sorted(kept, reverse=True) if n < int(count)]
         return Snapshot(
             survey_id=survey_id,
             responses=int(count),
@@ -248,7 +258,26 @@ class PostgresStore:
             cells={Cell(*row[:4]): int(row[4]) for row in rows},
             first_day=shown_first,
             last_day=shown_last,
+            disclosure_history=earlier[0] if earlier else None,
+            disclosure_recorded=int(count) in kept,
         )
+
+    async def record_disclosure(self, survey_id: str, responses: int, history: str) -> None:
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "INSERT INTO disclosure_history (survey_id, responses, history) "
+                "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                survey_id,
+                responses,
+                history,
+            )
+            await conn.execute(
+                "DELETE FROM disclosure_history WHERE survey_id = $1 AND responses < ("
+                "SELECT max(responses) FROM disclosure_history "
+                "WHERE survey_id = $1 AND responses < $2)",
+                survey_id,
+                responses,
+            )
 
     async def responses(self, survey_id: str, analysis_private_key: str) -> list[Response]:
         key = private_key(analysis_private_key)

@@ -48,10 +48,10 @@ from storage.base import (
 from storage.migrations import migrate, refuse_newer
 from storage.sealing import private_key, public_key
 from storage.sqlite_pool import pool_completion, stored_responses
+from storage.sqlite_publication import CELL_COLUMNS, publish_if_due, record_disclosure
 
 Synchronous = Literal["FULL", "NORMAL"]
 _BUSY_TIMEOUT_MS = 5000
-_CELL_COLUMNS = "question, choice, by_question, by_choice"
 #: The release batch when none is given: the surveys' default `min_group_size`.
 DEFAULT_BATCH = 5
 
@@ -72,10 +72,6 @@ def _lock(path: Path) -> int:
         os.close(fd)
         raise
     return fd
-
-
-def _day(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
 
 
 class SQLiteStore:
@@ -266,7 +262,7 @@ class SQLiteStore:
 
     async def _add_cells(self, survey_id: str, cells: Iterable[Cell]) -> None:
         await self._db.executemany(
-            f"INSERT INTO tallies (survey_id, {_CELL_COLUMNS}, count) VALUES (?, ?, ?, ?, ?, 1) "
+            f"INSERT INTO tallies (survey_id, {CELL_COLUMNS}, count) VALUES (?, ?, ?, ?, ?, 1) "
             "ON CONFLICT DO UPDATE SET count = count + 1",
             [(survey_id, c.question, c.choice, c.by_question, c.by_choice) for c in cells],
         )
@@ -281,7 +277,7 @@ class SQLiteStore:
 
     async def tallies(self, survey_id: str) -> dict[Cell, int]:
         rows = await self._fetchall(
-            f"SELECT {_CELL_COLUMNS}, count FROM tallies WHERE survey_id = ?", (survey_id,)
+            f"SELECT {CELL_COLUMNS}, count FROM tallies WHERE survey_id = ?", (survey_id,)
         )
         return {Cell(*row[:4]): int(row[4]) for row in rows}
 
@@ -289,62 +285,11 @@ class SQLiteStore:
         if batch < 1:
             raise ValueError(f"batch must be at least 1, not {batch}")
         async with self._transaction():
-            return await self._publish_if_due(survey_id, batch)
-
-    async def _publish_if_due(self, survey_id: str, batch: int) -> Snapshot:
-        db = self._db
-        key = (survey_id,)
-        counts = "SELECT responses, first_day, last_day FROM {} WHERE survey_id = ?"
-        live = list(await db.execute_fetchall(counts.format("survey_counts"), key))
-        published = list(await db.execute_fetchall(counts.format("publications"), key))
-        live_count, first, last = live[0] if live else (0, None, None)
-        shown, shown_first, shown_last = published[0] if published else (0, None, None)
-        if live_count - shown >= batch:
-            await db.execute("DELETE FROM published_tallies WHERE survey_id = ?", key)
-            await db.execute(
-                f"INSERT INTO published_tallies (survey_id, {_CELL_COLUMNS}, count) "
-                f"SELECT survey_id, {_CELL_COLUMNS}, count FROM tallies WHERE survey_id = ?",
-                key,
-            )
-            await db.execute(
-                "INSERT OR REPLACE INTO publications (survey_id, responses, first_day, last_day) "
-                "VALUES (?, ?, ?, ?)",
-                (survey_id, live_count, first, last),
-            )
-            shown, shown_first, shown_last = live_count, first, last
-        rows = await db.execute_fetchall(
-            f"SELECT {_CELL_COLUMNS}, count FROM published_tallies WHERE survey_id = ?", key
-        )
-        query = "SELECT responses, history FROM disclosure_history WHERE survey_id = ? AND "
-        kept = {
-            int(n): str(h)
-            for n, h in await db.execute_fetchall(query + "responses <= ?", (survey_id, shown))
-        }
-        earlier = [kept[n] for n in sorted(kept, reverse=True) if n < int(shown)]
-        return Snapshot(
-            survey_id=survey_id,
-            responses=int(shown),
-            waiting=int(live_count) - int(shown),
-            cells={Cell(*row[:4]): int(row[4]) for row in rows},
-            first_day=_day(shown_first),
-            last_day=_day(shown_last),
-            disclosure_history=earlier[0] if earlier else None,
-            disclosure_recorded=int(shown) in kept,
-        )
+            return await publish_if_due(self._db, survey_id, batch)
 
     async def record_disclosure(self, survey_id: str, responses: int, history: str) -> None:
-        async with self._transaction():
-            await self._db.execute(
-                "INSERT OR IGNORE INTO disclosure_history (survey_id, responses, history) "
-                "VALUES (?, ?, ?)",
-                (survey_id, responses, history),
-            )
-            await self._db.execute(
-                "DELETE FROM disclosure_history WHERE survey_id = ?1 AND responses < ("
-                "SELECT max(responses) FROM disclosure_history "
-                "WHERE survey_id = ?1 AND responses < ?2)",
-                (survey_id, responses),
-            )
+        async with self._transaction() as db:
+            await record_disclosure(db, survey_id, responses, history)
 
     async def responses(self, survey_id: str, analysis_private_key: str) -> list[Response]:
         key = private_key(analysis_private_key)

@@ -74,6 +74,8 @@ def disclosure(survey: Survey, snapshot: Snapshot) -> Disclosure:
     key = (
         survey.version,
         survey.min_group_size,
+        # Operational changes keep the version but change the model (a source breakdown).
+        tuple(q.id for q in survey.breakdown_questions),
         snapshot.survey_id,
         snapshot.responses,
         tuple(sorted(snapshot.cells.items())),

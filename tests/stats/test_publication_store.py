@@ -12,19 +12,21 @@ import pytest
 from bot.stats.counters import tally_cells
 from bot.stats.disclosure import history_after
 from bot.stats.history import History
-from storage import MemoryStore, Response, SQLiteStore, Store
+from storage import MemoryStore, PostgresStore, Response, SQLiteStore, Store
 from tests.stats import make_survey, snapshot_of, varied
 
 SURVEY = make_survey(k=5)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
     opened: Store
     if request.param == "memory":
         opened = MemoryStore()
-    else:
+    elif request.param == "sqlite":
         opened = await SQLiteStore.open(tmp_path / "survey.db")
+    else:
+        opened = await PostgresStore.open(request.getfixturevalue("postgres_dsn"))
     yield opened
     await opened.close()
 

@@ -73,7 +73,7 @@ async def test_a_schema_2_database_keeps_its_plain_responses_and_pools_its_free_
         )
         store = await PostgresStore.open(postgres_dsn, analysis_key=ANALYSIS_PUBLIC, batch=2)
         try:
-            assert await db.fetchval("SELECT version FROM schema_version") == SCHEMA_VERSION == 3
+            assert await db.fetchval("SELECT version FROM schema_version") == SCHEMA_VERSION == 4
             old = Response("s", "v1", date(2025, 5, 12), "sv", {"q": "a"})
             assert await store.responses("s", ANALYSIS_PRIVATE) == [old, old]
             assert await store.free_texts("s") == []  # pending, as a schema-2 bot left it
