@@ -71,11 +71,8 @@ _CACHE_SIZE = 4
 def disclosure(survey: Survey, snapshot: Snapshot) -> Disclosure:
     """The suppression pattern of a snapshot (remembered for the last few snapshots: the
     audit is linear algebra over every count of the survey)."""
-    key = (
-        survey.version,
-        survey.min_group_size,
-        # Operational changes keep the version but change the model (a source breakdown).
-        tuple(q.id for q in survey.breakdown_questions),
+    key = (  # the breakdowns too: declaring sources keeps the version but adds one
+        (survey.version, survey.min_group_size, tuple(q.id for q in survey.breakdown_questions)),
         snapshot.survey_id,
         snapshot.responses,
         tuple(sorted(snapshot.cells.items())),
