@@ -183,12 +183,12 @@ def register_resident_handlers(application: Application, h: ResidentHandlers) ->
     application.add_handler(CallbackQueryHandler(h.button))
 
 
-async def start_polling(
+async def start_application(
     application: Application,  # type: ignore[type-arg]
-    poll_timeout: float,
     options: BotOptions | None = None,
 ) -> None:
-    """Initialise, register the command menus, start handling and long polling."""
+    """Initialise, register the command menus (a failure there is one log line) and start
+    handling: what every way of receiving updates (polling, webhook) does first."""
     await application.initialize()
     try:
         if options is None:
@@ -198,6 +198,15 @@ async def start_polling(
     except TelegramError as err:
         log.warning("could not register the command menu: %s", err)
     await application.start()
+
+
+async def start_polling(
+    application: Application,  # type: ignore[type-arg]
+    poll_timeout: float,
+    options: BotOptions | None = None,
+) -> None:
+    """Initialise, register the command menus, start handling and long polling."""
+    await start_application(application, options)
     assert application.updater is not None
     await application.updater.start_polling(
         poll_interval=0,

@@ -27,7 +27,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from bot.adapters.telegram.app import ALLOWED_UPDATES, BotOptions, register_commands
+from bot.adapters.telegram.app import ALLOWED_UPDATES, BotOptions, start_application
 
 log = logging.getLogger(__name__)
 
@@ -61,16 +61,7 @@ class ConfirmingPoller:
 
     async def start(self) -> None:
         application = self.application
-        await application.initialize()
-        options = self._bot_options
-        try:
-            if options is None:
-                await register_commands(application)
-            else:
-                await register_commands(application, options.staff_ids, options.admin_ids)
-        except TelegramError as err:
-            log.warning("could not register the command menu: %s", err)
-        await application.start()
+        await start_application(application, self._bot_options)
         await application.bot.delete_webhook()
         self._loop_task = asyncio.get_running_loop().create_task(self._poll_forever())
 

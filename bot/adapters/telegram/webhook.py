@@ -32,7 +32,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
-from bot.adapters.telegram.app import ALLOWED_UPDATES, BotOptions, register_commands
+from bot.adapters.telegram.app import ALLOWED_UPDATES, BotOptions, start_application
 from bot.adapters.telegram.metrics import WEBHOOK_REQUESTS, Handler
 
 log = logging.getLogger(__name__)
@@ -238,16 +238,7 @@ class WebhookTransport:
     async def start(self) -> None:
         """Initialise and start the application, listen, then tell Telegram where we are."""
         application = self.application
-        await application.initialize()
-        bot_options = self._bot_options
-        try:
-            if bot_options is None:
-                await register_commands(application)
-            else:
-                await register_commands(application, bot_options.staff_ids, bot_options.admin_ids)
-        except Exception as err:
-            log.warning("could not register the command menu: %s", err)
-        await application.start()
+        await start_application(application, self._bot_options)
         await self.server.start()
         await application.bot.set_webhook(
             self.options.url,
