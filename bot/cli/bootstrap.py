@@ -68,14 +68,14 @@ async def open_service(
     key = load_secret(
         settings.secret, settings.secret_file, database_path(database), settings.key_dir
     )
-    if settings.analysis_key is None:
-        log.warning("no SURVEYBOT_ANALYSIS_KEY: completed responses are counted, not kept")
     store: Store = await open_store(
         database,
         synchronous=settings.sqlite_synchronous,
         analysis_key=settings.analysis_key,
         batch=survey.min_group_size,
     )
+    if settings.analysis_key is None:  # said once the store is open: a mistake stays one line
+        log.warning("no SURVEYBOT_ANALYSIS_KEY: completed responses are counted, not kept")
     if metered:
         store = MeteredStore(store)
     return SurveyService(
