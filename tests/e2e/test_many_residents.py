@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.survey.model import Survey
+from bot.survey.sources import OTHER, SOURCE
 from tests.analysis_key import ANALYSIS_PRIVATE
 from tests.e2e.driver import SurveyTaker
 from tests.e2e.harness import running_bot
@@ -30,6 +31,8 @@ def _expected(survey: Survey, answers: dict[str, object]) -> dict[str, object]:
         assert question is not None
         if question.kind != "text":  # free text is kept apart; the response does not say
             kept[question_id] = value
+    if survey.sources:  # a plain /start: the channel is `other`
+        kept[SOURCE] = OTHER
     return kept
 
 

@@ -35,6 +35,7 @@ from bot.survey.questions import (
     Question,
     TextQuestion,
 )
+from bot.survey.sources import OTHER, SOURCE
 from storage import Cell, Response, SQLiteStore
 from tests.analysis_key import ANALYSIS_PRIVATE
 from tests.e2e.driver import question_on, step_of
@@ -344,6 +345,8 @@ def stored_form(survey: Survey, language: str, answers: dict[str, object]) -> st
         assert question is not None
         if not isinstance(question, TextQuestion):  # free text is kept apart, unmentioned
             out[question_id] = value
+    if survey.sources and SOURCE not in out:  # residents here open with a plain /start
+        out[SOURCE] = OTHER
     return json.dumps({"language": language, "answers": out}, sort_keys=True)
 
 
