@@ -50,6 +50,8 @@ from bot.survey.sources import SOURCE, source_of
 from storage.base import Response, Store
 
 log = logging.getLogger(__name__)
+#: A batch no survey reaches: `publish_if_due` with it only reads the current publication.
+_NEVER_DUE = 2**62
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,16 @@ class SurveyService:
             day = _day(self._clock())
             state = keys.seal_state(updated.model_dump_json())
             await self.store.save_session(keys.session_key, survey_id, state, day)
+
+    async def has_publication(self) -> bool:
+        """Whether anything is published that a resident's results could come from: a cheap
+        read (it never advances the publication nor runs the disclosure audit), so the
+        thank-you screen costs a resident nothing; the figures are made only when asked for."""
+        survey = self.survey
+        if survey.results_questions is None:
+            return False
+        current = await self.store.publish_if_due(survey.id, _NEVER_DUE)
+        return current.responses > 0
 
     async def area_results(self, area: str, language: str) -> AreaResults | None:
         """How others in `area` answered, from the published snapshot only (see

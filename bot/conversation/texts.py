@@ -94,6 +94,7 @@ _MESSAGES: tuple[Message, ...] = (
     N_("stale", "That button belongs to an earlier question. Please answer the current one."),
     N_("finished_hint", "Your answers are saved and cannot be linked to you."),
     N_("results_button", "📊 How others in your area answered"),
+    N_("results_hidden", "Too few in your area have answered yet for their answers to be shown."),
     N_("share_button", "📣 Share the survey"),
     N_("results_title", "How others in {area} answered"),
     N_(

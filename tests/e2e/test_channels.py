@@ -36,8 +36,8 @@ sources:
   - id: paper
     label: {sv: Tidning, en: Paper}
 """
-#: How each resident opens the survey, in the order they answer (one at a time, so the
-#: published snapshot advances at exactly 5, 10, 15 and 20 responses).
+#: How each resident opens the survey, in the order they answer (one at a time; staff look
+#: after 15 and after 20, so those are the publications).
 STARTS = ["/start"] + ["/start poster_andersberg", "/start share", "/start nonsense", "/start"] * 5
 STARTS = STARTS[:20]
 SHARE_LINK = "https://t.me/trygghets_test_bot?start=share"
@@ -63,6 +63,8 @@ async def test_residents_from_each_channel_are_split_by_source_after_publication
             taker = SurveyTaker(server, Resident(server, user), survey, "sv", rng, start=start)
             answers = await taker.answer_all()
             thanks.append((taker, answers))
+            if number == 14:  # staff look after 15 responses: a publication residents can see
+                await bot.staff.snapshot()
         # The first resident finished before anything was published: only the share link.
         first = thanks[0][0].resident.current()
         assert [(b.callback_data, b.url) for b in first.buttons] == [(None, SHARE_LINK)]
@@ -77,10 +79,16 @@ async def test_residents_from_each_channel_are_split_by_source_after_publication
         assert (snapshot.responses, snapshot.waiting) == (20, 0)
         sources = await bot.staff.table(SOURCE, None, "en")
         assert sources.row_ids == ("poster_andersberg", "share", "paper", OTHER)
-        assert _shown(sources.row_totals) == [5, 5, 0, 10]
+        # What is shown is the truth; the audit against the publication at 15 may hide a
+        # channel that grew by 1..k-1 since (docs/disclosure.md), but never all of them.
+        truth = [5, 5, 0, 10]
+        shown = _shown(sources.row_totals)
+        assert all(s is None or s == n for s, n in zip(shown, truth, strict=True)), shown
+        assert any(s is not None and s > 0 for s in shown), shown
         split = await bot.staff.table("safe", SOURCE, "en")
         assert split.column_ids == ("poster_andersberg", "share", "paper", OTHER)
-        assert _shown(split.column_totals) == [5, 5, 0, 10]
+        sizes = _shown(split.column_totals)
+        assert all(s is None or s == n for s, n in zip(sizes, truth, strict=True)), sizes
         # Every split cell is what the disclosure layer publishes for the stored responses.
         expected = split_table(survey, snapshot, "safe", SOURCE, "en")
         assert split.cells == expected.cells
@@ -94,9 +102,6 @@ async def test_residents_from_each_channel_are_split_by_source_after_publication
         screen = last.resident.current()
         area = str(answers["area"])
         found = area_results(survey, snapshot, area, "sv")
-        if found is None:  # the disclosure layer hides this area's figures: no button at all
-            assert [(b.callback_data, b.url) for b in screen.buttons] == [(None, SHARE_LINK)]
-            return
         assert [(b.callback_data, b.url) for b in screen.buttons] == [
             (f"r:sv:{area}", None),
             (None, SHARE_LINK),
@@ -111,6 +116,9 @@ async def test_residents_from_each_channel_are_split_by_source_after_publication
         message = last.resident.last_message()
         assert message is not None
         shown = unmarked(message.shown_text)
+        if found is None:  # the disclosure layer hides this area's figures: it says so
+            assert "För få i ditt område har svarat" in shown
+            return
         assert f"Hur andra i {found.area} svarade" in shown
         for label, share in found.shares:
             assert f"{label}: {round(share)} %" in shown

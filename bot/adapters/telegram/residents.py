@@ -267,21 +267,24 @@ class ResidentHandlers:
     async def _results(
         self, context: Context, query: CallbackQuery, chat_id: int, language: str, area: str
     ) -> None:
-        """ "How others in your area answered": the published shares as a new message; nothing
-        at all (a silent answer) when nothing is published for the area."""
+        """ "How others in your area answered": the published shares as a new message, or a
+        line saying the area's figures are not shown (too few answers in it yet). The press is
+        answered first: the figures may need the disclosure audit (seconds)."""
         await messages.answer(query)
         found = await self.service.area_results(area, language)
-        if found is not None:
-            await self._send(context, chat_id, results_screen(found))
+        if found is None:
+            await self._send(
+                context, chat_id, Screen(messages.escape(t("results_hidden", language)))
+            )
+            return
+        await self._send(context, chat_id, results_screen(found))
 
     async def _screen(self, context: Context, reply: Reply) -> Screen:
         """The screen for a reply; the thank-you gets its results and share buttons."""
         survey = self.service.survey
         if not isinstance(reply, Finished):
             return render(reply, survey)
-        results = reply.area is not None and (
-            await self.service.area_results(reply.area, reply.language) is not None
-        )
+        results = reply.area is not None and await self.service.has_publication()
         return thanks_screen(reply, survey, share_link=self._share_link(context), results=results)
 
     def _share_link(self, context: Context) -> str | None:
