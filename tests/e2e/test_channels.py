@@ -82,9 +82,9 @@ async def test_residents_from_each_channel_are_split_by_source_after_publication
         # What is shown is the truth; the audit against the publication at 15 may hide a
         # channel that grew by 1..k-1 since (docs/disclosure.md), but never all of them.
         truth = [5, 5, 0, 10]
-        shown = _shown(sources.row_totals)
-        assert all(s is None or s == n for s, n in zip(shown, truth, strict=True)), shown
-        assert any(s is not None and s > 0 for s in shown), shown
+        counts = _shown(sources.row_totals)
+        assert all(s is None or s == n for s, n in zip(counts, truth, strict=True)), counts
+        assert any(s is not None and s > 0 for s in counts), counts
         split = await bot.staff.table("safe", SOURCE, "en")
         assert split.column_ids == ("poster_andersberg", "share", "paper", OTHER)
         sizes = _shown(split.column_totals)
