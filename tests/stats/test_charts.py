@@ -64,8 +64,8 @@ def test_hidden_cells_say_hidden_and_show_no_number() -> None:
 
 
 def test_an_overall_chart_hides_small_counts() -> None:
-    residents = varied(10, feel="safe") + varied(2, feel="unsafe")
-    table = stats.overall_table(SURVEY, snapshot_of(SURVEY, residents), "feel", "en")
+    residents = varied(10, places=("park",)) + varied(2, 10, places=("station",))
+    table = stats.overall_table(SURVEY, snapshot_of(SURVEY, residents), "places", "en")
     texts = _texts(table)
     # 2 at the station: hidden (several choices allowed: 12 - 10 does not give them away).
     assert texts.count("hidden") == 1

@@ -8,7 +8,7 @@ from bot.stats import tables as stats
 from bot.stats.lagesbild import indicators
 from bot.stats.rounds import Round, RoundQuestion
 from bot.survey.model import Survey
-from tests.stats import answers, make_survey, snapshot_of
+from tests.stats import make_survey, snapshot_of, varied
 
 BASE = make_survey()
 SURVEY = Survey.model_validate(
@@ -34,8 +34,16 @@ SURVEY = Survey.model_validate(
 )
 
 
+def _residents(feelings: dict[str, int]) -> list[dict[str, object]]:
+    """Residents with these feelings, their other answers varied (no group answered alike)."""
+    found: list[dict[str, object]] = []
+    for feel, n in feelings.items():
+        found += varied(n, len(found), feel=feel)
+    return found
+
+
 def _results(feelings: dict[str, int], rounds: list[Round] | None = None) -> dict[str, object]:
-    residents = [answers(feel=f) for f, n in feelings.items() for _ in range(n)]
+    residents = _residents(feelings)
     snapshot = snapshot_of(SURVEY, residents)
     table = stats.overall_table(SURVEY, snapshot, "feel", "en")
     found = indicators(SURVEY, {"feel": table}, rounds or [], "en", "2026")
@@ -64,7 +72,7 @@ def test_a_share_and_an_index_from_shown_counts() -> None:
 def test_a_figure_is_shown_exactly_when_every_count_it_needs_is_shown(
     feelings: dict[str, int],
 ) -> None:
-    residents = [answers(feel=f) for f, n in feelings.items() for _ in range(n)]
+    residents = _residents(feelings)
     table = stats.overall_table(SURVEY, snapshot_of(SURVEY, residents), "feel", "en")
     shown = {c: isinstance(n, int) for c, n in zip(table.row_ids, table.row_totals, strict=True)}
     results = _results(feelings)
