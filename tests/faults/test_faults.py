@@ -25,6 +25,7 @@ from typing import Any
 from telegram.error import RetryAfter
 
 from bot.adapters.telegram.flood import FloodLimiter
+from bot.adapters.telegram.messages import ATTEMPTS
 from bot.survey.model import Survey
 from tests.fakes.bot_api import Call, FakeBotApi, User
 from tests.faults.bot_process import BotProcess
@@ -266,7 +267,8 @@ async def test_a_failed_send_keeps_the_survey_message(
         first = server.last_bot_message(user.id, with_keyboard=True)
         assert first is not None
         first_id, first_text, first_buttons = first.message_id, first.text, first.buttons
-        server.faults.fail_next("sendMessage", 1, status=500)
+        # Every try fails (sends are retried up to ATTEMPTS times), so the send fails for good.
+        server.faults.fail_next("sendMessage", ATTEMPTS, status=500)
         server.send_command(user, "/start")  # shows the intro anew: its send fails
         await wait_for_calls(server, lambda: server.faults.pending == 0, 10)
         await server.wait_idle(timeout=10)
