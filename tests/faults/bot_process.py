@@ -132,9 +132,10 @@ class BotProcess:
         return self.proc.pid
 
     async def start(self, *, wait_ready: bool = True, timeout: float = START_TIMEOUT) -> None:
-        """Start the bot; with `wait_ready`, return once it polls for updates."""
+        """Start the bot; with `wait_ready`, return once it receives updates (polls, or has set
+        its webhook)."""
         assert not self.running, "the bot is already running"
-        polls_before = self.server.counts["getUpdates"]
+        polls_before = self._ready_calls()
         began = time.monotonic()
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
@@ -150,11 +151,16 @@ class BotProcess:
             await self._wait_ready(polls_before, timeout)
             self.start_seconds.append(time.monotonic() - began)
 
+    def _ready_calls(self) -> int:
+        """Calls that show a bot receiving updates: a long poll, or setting its webhook."""
+        return self.server.counts["getUpdates"] + self.server.counts["setWebhook"]
+
     async def _wait_ready(self, polls_before: int, timeout: float) -> None:
-        """Until the bot's first long poll reaches the fake, or the child exits."""
+        """Until the bot's first long poll (or its webhook) reaches the fake, or the child
+        exits."""
         server = self.server
         polled = asyncio.ensure_future(
-            server.wait_for(lambda: server.counts["getUpdates"] > polls_before, timeout)
+            server.wait_for(lambda: self._ready_calls() > polls_before, timeout)
         )
         exited = asyncio.ensure_future(self._exited())
         try:
