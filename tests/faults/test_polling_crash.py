@@ -39,7 +39,9 @@ async def test_an_update_being_handled_when_the_bot_is_killed_is_fetched_again(
 ) -> None:
     user = User(444_000_222, "Gustav", language_code="sv")
     slow = slow_sends(server)
-    async with BotProcess(server, tmp_path, survey_path) as bot:
+    async with BotProcess(
+        server, tmp_path, survey_path, extra_env={"SURVEYBOT_POLLING": "confirm-after"}
+    ) as bot:
         slow[0] = True  # the bot's reply now hangs: it is mid-update below
         before = len(server.calls)
         server.send_command(user, "/start")
