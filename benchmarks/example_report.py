@@ -23,6 +23,7 @@ from bot.stats.document import report_html, report_pdf
 from bot.stats.report import Report, build_report, report_json
 from bot.stats.rounds import parse_round
 from bot.survey.model import Survey
+from bot.survey.sources import OTHER, SOURCE
 from storage.base import Response, Store, StoredAnswer
 from storage.memory import MemoryStore
 
@@ -37,6 +38,9 @@ async def fill(
     rng = random.Random(seed)
     for i in range(n):
         answers = realistic_answers(survey, rng)
+        if survey.sources:  # where residents found the survey: most through posters and social
+            codes = [src.id for src in survey.sources] + [OTHER]
+            answers[SOURCE] = rng.choices(codes, weights=range(len(codes), 0, -1))[0]
         stored: dict[str, StoredAnswer] = {
             k: list(v) if isinstance(v, tuple) else v for k, v in answers.items()
         }
