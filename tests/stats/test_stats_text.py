@@ -99,7 +99,8 @@ def test_html_is_escaped_and_reads_like_the_plain_text() -> None:
     text = table_html(table)
     assert "<b>Safe &lt;b&gt;&amp;&lt;/b&gt; sound?</b>" in text
     assert "<pre>" in text and "</pre>" in text
-    assert _visible(text) == table_plain(table)
+    # The same words and numbers; only where long lines wrap may differ (40 vs 80 columns).
+    assert _visible(text).split() == table_plain(table).split()
 
 
 def test_chat_texts_stay_within_telegrams_limit() -> None:
