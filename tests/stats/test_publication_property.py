@@ -40,7 +40,7 @@ def streams(
 
 @pytest.mark.xfail(
     strict=False,
-    reason="known gap (issue 12, /work/notes/h6a.md): stream ((3, 2, False, False, False, "
+    reason="known gap (issue 12, docs/disclosure.md): stream ((3, 2, False, False, False, "
     "False), looks [1, 2, 11, 14]) lets the attacker pin hidden O places=station = 11 and "
     "S places=station age=old = 1 in publication 2 (a multi question across publications)",
 )
