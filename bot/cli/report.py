@@ -21,13 +21,11 @@ from bot.cli.bootstrap import (
     open_service,
     settings_with_logging,
 )
-from bot.staff.report import rounds_folder
-from bot.staff.views import published
+from bot.staff.report import rounds_folder, staff_report
 from bot.stats.document import report_html, report_pdf
 from bot.stats.population import load_margins, weigh
-from bot.stats.report import build_report, report_json
+from bot.stats.report import report_json
 from bot.stats.rounds import load_rounds, parse_round, save_round
-from bot.survey.questions import DEFAULT_ZONE
 
 
 def add_report_commands(sub: Any) -> None:
@@ -60,7 +58,6 @@ def _report(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix not in (".pdf", ".html", ".json"):
         raise CliError(f"--out {out}: name a .pdf, .html or .json file")
-    rounds = load_rounds(rounds_folder(settings.survey), survey)
     margins = load_margins(survey, [Path(m) for m in args.margins])
     if margins and not args.analysis_key:
         raise CliError(
@@ -72,13 +69,13 @@ def _report(args: argparse.Namespace) -> int:
     async def build() -> Any:
         service = await open_service(settings, survey)
         try:
-            snapshot = await published(service.store, survey)
             weighting = None
             if margins:
                 responses = await service.store.responses(survey.id, private_key)
                 weighting = weigh(survey, responses, margins, args.margins_source or "SCB")
-            today = now().astimezone(DEFAULT_ZONE).date()
-            return build_report(survey, snapshot, args.lang, today, rounds, weighting)
+            return await staff_report(
+                service.store, survey, settings.survey, args.lang, now(), weighting
+            )
         finally:
             await service.store.close()
 

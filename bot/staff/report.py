@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.staff.views import published
 from bot.stats.document import report_pdf
 from bot.stats.lagesbild import IndicatorResult, indicators
-from bot.stats.report import Report, build_report
+from bot.stats.report import Report, Weighting, build_report
 from bot.stats.rounds import load_rounds
 from bot.stats.tables import StatsError, overall_table
 from bot.survey.model import Survey
@@ -30,13 +30,19 @@ def rounds_folder(survey_path: Path) -> Path:
 
 
 async def staff_report(
-    store: Store, survey: Survey, survey_path: Path, language: str, now: datetime
+    store: Store,
+    survey: Survey,
+    survey_path: Path,
+    language: str,
+    now: datetime,
+    weighting: Weighting | None = None,
 ) -> Report:
-    """The report's content for the published snapshot and the kept earlier rounds."""
+    """The report's content for the published snapshot and the kept earlier rounds (with the
+    weighting, when the analyst's command line made one)."""
     snapshot = await published(store, survey)
     rounds = await asyncio.to_thread(load_rounds, rounds_folder(survey_path), survey)
     today = now.astimezone(DEFAULT_ZONE).date()
-    return build_report(survey, snapshot, language, today, rounds)
+    return build_report(survey, snapshot, language, today, rounds, weighting)
 
 
 async def report_pdf_bytes(

@@ -17,13 +17,11 @@ a weighted split (a split's groups may be small, and weights would not hide them
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot.stats.report import WeightedIndicator, Weighting
-from bot.stats.rounds import DataFileError
+from bot.stats.rounds import DataFileError, spreadsheet_reader
 from bot.stats.weighting import Margin, rake
 from bot.survey.indicators import ShareIndicator
 from bot.survey.model import Survey
@@ -35,9 +33,7 @@ from storage.base import Response
 def parse_margin(survey: Survey, text: str, filename: str) -> Margin:
     """One margin file, checked against the survey; DataFileError lists every problem."""
     problems: list[Problem] = []
-    text = text.removeprefix("\ufeff")
-    first = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text), delimiter=";" if ";" in first else ",")
+    reader = spreadsheet_reader(text)
     header = [h.strip() for h in next(reader, [])]
     if len(header) < 2 or header[-1].lower() != "population":
         fix = "the first line names the questions, then population, e.g. age;gender;population"

@@ -32,6 +32,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.survey.model import Survey
 from bot.survey.problems import Problem
@@ -237,14 +238,20 @@ def _mapping(
     return questions, choices
 
 
+def spreadsheet_reader(text: str) -> Any:
+    """A CSV reader for a file saved by a spreadsheet: BOM dropped, `;` or `,` as its first
+    line uses (Excel with Swedish settings writes `;`). Its `line_num` is the file's line."""
+    text = text.removeprefix("\ufeff")
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    return csv.reader(io.StringIO(text), delimiter=delimiter)
+
+
 def _rows(
     text: str, filename: str, columns: tuple[str, ...], problems: list[Problem]
 ) -> Iterable[tuple[int, dict[str, str]]]:
     """(line, row) for each data row; a wrong header is one problem and no rows."""
-    text = text.removeprefix("\ufeff")
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = spreadsheet_reader(text)
     header = [h.strip().lower() for h in next(reader, [])]
     missing = [c for c in columns if c not in header]
     if missing:
