@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from tests.fakes.bot_api import FakeBotApi
@@ -73,13 +73,16 @@ class BotProcess:
         name: str,
         *,
         ready_timeout: float = 60.0,
+        ready: Callable[[], bool] | None = None,
     ) -> None:
+        """`ready()` says when the bot has started (default: it has called getUpdates)."""
         self.server = server
         self.argv = [sys.executable, *argv]
         self.env = dict(env)
         self.scratch = scratch
         self.log_path = scratch / f"{name}.log"
         self.ready_timeout = ready_timeout
+        self._ready = ready
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -93,17 +96,18 @@ class BotProcess:
 
     async def __aenter__(self) -> BotProcess:
         polls = self.server.counts["getUpdates"]
+        ready = self._ready or (lambda: self.server.counts["getUpdates"] > polls)
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
                 self.argv, env=self.env, cwd=self.scratch, stdout=log, stderr=subprocess.STDOUT
             )
         deadline = time.monotonic() + self.ready_timeout
-        while self.server.counts["getUpdates"] <= polls:
+        while not ready():
             if self.proc.poll() is not None:
-                raise self._failure(f"exited with {self.proc.returncode} before polling")
+                raise self._failure(f"exited with {self.proc.returncode} before it was ready")
             if time.monotonic() > deadline:
                 await self.stop()
-                raise self._failure(f"not polling within {self.ready_timeout} s")
+                raise self._failure(f"not ready within {self.ready_timeout} s")
             await asyncio.sleep(0.02)
         return self
 

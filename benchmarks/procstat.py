@@ -66,3 +66,21 @@ class CpuMark:
     def read(cls, pid: int) -> CpuMark:
         threads = thread_cpu(pid)
         return cls(total=cpu_seconds(pid), main=threads.get(pid, 0.0))
+
+
+def tree_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds of `pid` and of each of its direct children, by process id (e.g. a
+    PostgreSQL server: the postmaster and its backends). A process that ends between two
+    readings takes its CPU with it: compare readings of processes that live through both."""
+    found: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        parent = int(text.rsplit(")", 1)[1].split()[1])
+        if int(entry.name) == pid or parent == pid:
+            found[int(entry.name)] = _cpu_of_stat(text)
+    return found
