@@ -4,6 +4,10 @@ ratio against a baseline measured in the same run, with its target and whether i
 What must hold: one command, bounded in time (the full run takes a few minutes, `--quick` well
 under one); every figure named in `FIGURES` is printed, or the run fails; the exit status is 0
 whether or not targets hold (machines are noisy), unless `--strict` is given.
+
+Scale-out (replicas, PostgreSQL, webhook) is `python -m benchmarks.scale_bench`; it starts
+PostgreSQL and several bots, so it runs only when named: `--only scale` (with `--quick`, in
+its smoke-test size).
 """
 
 from __future__ import annotations
@@ -392,6 +396,20 @@ class Run:
             f"{found['pdf_bytes'] / 1024:.0f} kB"
         )
 
+    def scale(self) -> None:
+        """`benchmarks.scale_bench` in its own process; its figures join the table."""
+        path = self.scratch / "scale.json"
+        tiny = ["--together", "--replicas", "2", "--residents", "3", "--window", "2"]
+        args = ["-m", "benchmarks.scale_bench", "--json", str(path), *(tiny if self.quick else [])]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        done = subprocess.run(
+            [sys.executable, *args], env=env, capture_output=True, text=True, timeout=900
+        )
+        self.check(done.returncode == 0, f"scale: {done.stdout[-2000:]}{done.stderr[-2000:]}")
+        if path.exists():
+            self.figures += [Figure(**f) for f in json.loads(path.read_text(encoding="utf-8"))]
+        self.extra.append(done.stdout.split("\n\n")[1] if "\n\n" in done.stdout else "")
+
     def memory(self) -> None:
         n = self.sizes.sessions
         found = _python("-m", "benchmarks.memory_bench", str(n), timeout=180)
@@ -419,6 +437,7 @@ async def _run_all(run: Run, parts: set[str]) -> None:
         "stats": run.stats,
         "memory": run.memory,
         "report": run.report,
+        "scale": run.scale,
     }
     took: list[str] = []
     for name, step in steps.items():
@@ -433,13 +452,19 @@ async def _run_all(run: Run, parts: set[str]) -> None:
 
 
 PARTS = ("e2e", "latency", "http", "store", "stats", "memory", "report")
+#: Parts run only when named in --only.
+OPT_IN = ("scale",)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run, print the table, return the exit status."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="CI-size run (well under 60 s)")
-    parser.add_argument("--only", default=",".join(PARTS), help=f"parts: {','.join(PARTS)}")
+    parser.add_argument(
+        "--only",
+        default=",".join(PARTS),
+        help=f"parts: {','.join(PARTS)} (and {','.join(OPT_IN)} when named)",
+    )
     parser.add_argument("--json", default=None, metavar="FILE", help="also write figures here")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target fails")
     parser.add_argument(
@@ -447,7 +472,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     parts = {p.strip() for p in args.only.split(",") if p.strip()}
-    unknown = parts - set(PARTS)
+    unknown = parts - {*PARTS, *OPT_IN}
     if unknown:
         parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
     sizes = QUICK if args.quick else FULL

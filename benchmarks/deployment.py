@@ -151,7 +151,8 @@ class Postgres:
 
 
 class Load:
-    """`residents` slots, each a resident answering the whole survey, then a new one."""
+    """`residents` slots, each a resident answering the whole survey, then a new one; a
+    resident only presses after the bot answered its previous press."""
 
     def __init__(self, server: FakeBotApi, residents: int, timeout: float) -> None:
         self.server = server
@@ -163,7 +164,8 @@ class Load:
         self.timeouts = 0
         self._ids = itertools.count(FIRST_USER_ID)
 
-    async def _slot(self) -> None:
+    async def _slot(self, delay: float) -> None:
+        await asyncio.sleep(delay)
         while not self.stop.is_set():
             user = next(self._ids)
             log = PressLog()
@@ -184,8 +186,13 @@ class Load:
                 self.timeouts += log.timeouts
                 return
 
-    def start(self) -> list[asyncio.Task[None]]:
-        return [asyncio.create_task(self._slot()) for _ in range(self.residents)]
+    def start(self, spread: float) -> list[asyncio.Task[None]]:
+        """Start the slots spread evenly over `spread` seconds, so that residents are at every
+        stage of the survey (and complete at every moment), not all in step."""
+        return [
+            asyncio.create_task(self._slot(i * spread / self.residents))
+            for i in range(self.residents)
+        ]
 
 
 def _pg_cpu(postmaster: int | None) -> dict[int, float]:
@@ -227,7 +234,7 @@ async def measure(
         load = Load(server, residents, timeout=warmup + window + 60)
         try:
             await asyncio.gather(*(bot.__aenter__() for bot in bots))
-            tasks = load.start()
+            tasks = load.start(spread=warmup)
             await asyncio.sleep(warmup)
             cpu0 = [cpu_seconds(b.pid) for b in bots]
             pg0, me0 = _pg_cpu(pg.postmaster()), time.process_time()

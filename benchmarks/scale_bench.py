@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from benchmarks.deployment import Config, Measured, Postgres, measure
@@ -90,13 +92,15 @@ def figures(runs: dict[Config, Measured], replicas: int) -> list[Figure]:
     sqlite = "SQLite"
 
     def store(name: str, pg: float, base: float, unit: str = "ms", digits: int = 2) -> Figure:
+        if not pg or not base:  # e.g. no completion inside a window: nothing to compare
+            return Figure(f"store: {name}, PostgreSQL", "-", f"- ({sqlite})", None)
         return ratio_figure(
             f"store: {name}, PostgreSQL", pg, base, unit=unit, digits=digits,
             baseline_label=sqlite,
         )  # fmt: skip
 
     def per_survey(m: Measured) -> float:
-        return 1000 * _all_cpu(m) / max(m.completions, 1)
+        return 1000 * _all_cpu(m) / m.completions if m.completions else 0.0
 
     found += [
         store(
@@ -191,11 +195,14 @@ async def run_all(args: argparse.Namespace, scratch: Path) -> tuple[list[Measure
 def main(argv: Sequence[str] | None = None) -> int:
     """Run, print both tables and the notes, return the exit status."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.scale_bench", description=__doc__)
-    parser.add_argument("--window", type=float, default=15.0, help="seconds counted per deployment")
-    parser.add_argument("--warmup", type=float, default=3.0, help="seconds before counting")
-    parser.add_argument("--residents", type=int, default=40, help="residents at a time")
+    parser.add_argument("--window", type=float, default=20.0, help="seconds counted per deployment")
+    parser.add_argument(
+        "--warmup", type=float, default=8.0, help="seconds before counting (residents start spread)"
+    )
+    parser.add_argument("--residents", type=int, default=12, help="residents at a time")
     parser.add_argument("--replicas", type=int, default=3, choices=(2, 3), help="most replicas")
     parser.add_argument("--dsn", default=None, help="an existing PostgreSQL (default: start one)")
+    parser.add_argument("--json", default=None, metavar="FILE", help="also write figures here")
     parser.add_argument(
         "--together", action="store_true", help="all deployments at once (a smoke test, no figures)"
     )
@@ -213,12 +220,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(deployments_table(runs))
     print()
-    print(table(figures(by_config, args.replicas)))
+    found = figures(by_config, args.replicas)
+    print(table(found))
+    if args.json:
+        Path(args.json).write_text(json.dumps([asdict(f) for f in found], indent=2), "utf-8")
     print()
     print(
         f"- workload: {args.residents} residents at a time answer the survey with buttons, each "
-        f"replaced when done; {args.warmup:.0f} s warm-up, then {args.window:.0f} s counted per "
-        "deployment; flood limits raised (SURVEYBOT_OVERALL_RATE=10000, "
+        f"replaced when done (the first ones start spread over the {args.warmup:.0f} s "
+        f"warm-up), then {args.window:.0f} s counted per deployment; flood limits raised (SURVEYBOT_OVERALL_RATE=10000, "
         "SURVEYBOT_PER_CHAT_RATE=100); deployments run one after another"
     )
     print(
