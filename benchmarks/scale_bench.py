@@ -228,8 +228,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"- workload: {args.residents} residents at a time answer the survey with buttons, each "
         f"replaced when done (the first ones start spread over the {args.warmup:.0f} s "
-        f"warm-up), then {args.window:.0f} s counted per deployment; flood limits raised (SURVEYBOT_OVERALL_RATE=10000, "
-        "SURVEYBOT_PER_CHAT_RATE=100); deployments run one after another"
+        f"warm-up), then {args.window:.0f} s counted per deployment; flood limits raised "
+        "(SURVEYBOT_OVERALL_RATE=10000, SURVEYBOT_PER_CHAT_RATE=100); deployments run one "
+        "after another"
     )
     print(
         "- CPU per step: of the bot processes (all replicas), of the PostgreSQL server "
