@@ -63,7 +63,7 @@ class Config:
 
 @dataclass
 class Measured:
-    """What one configuration did inside its window."""
+    """What one configuration did inside its window (or windows: `merged`)."""
 
     config: Config
     window: float
@@ -78,6 +78,26 @@ class Measured:
     timeouts: int = 0
     rejections: int = 0
     per_replica: list[int] = field(default_factory=list)
+
+    def merged(self, other: Measured) -> Measured:
+        """This and `other` (the same configuration, another round) as one longer window;
+        `load` is their mean."""
+        pg = None if self.pg_cpu is None or other.pg_cpu is None else self.pg_cpu + other.pg_cpu
+        keys = self.metrics.keys() | other.metrics.keys()
+        return Measured(
+            self.config,
+            self.window + other.window,
+            self.step_latencies + other.step_latencies,
+            self.completion_latencies + other.completion_latencies,
+            self.bot_cpu + other.bot_cpu,
+            pg,
+            self.harness_cpu + other.harness_cpu,
+            {k: self.metrics.get(k, 0.0) + other.metrics.get(k, 0.0) for k in keys},
+            (self.load + other.load) / 2,
+            self.timeouts + other.timeouts,
+            self.rejections + other.rejections,
+            [a + b for a, b in zip(self.per_replica, other.per_replica, strict=True)],
+        )
 
     @property
     def steps(self) -> int:
@@ -212,7 +232,7 @@ async def measure(
         aiohttp.ClientSession() as session,
     ):
         sender = WebhookSender(server) if config.transport == "webhook" else None
-        name = f"{config.store}-{config.transport}-{config.replicas}"
+        name = f"{config.store}-{config.transport}-{config.replicas}-{secrets.token_hex(3)}"
         settings: dict[str, str | int | float] = {
             "overall_rate": RAISED_RATE, "per_chat_rate": PER_CHAT_RATE,
         }  # fmt: skip

@@ -166,21 +166,22 @@ def deployments_table(runs: Sequence[Measured]) -> str:
 
 
 async def run_all(args: argparse.Namespace, scratch: Path) -> tuple[list[Measured], list[str]]:
-    """Every deployment in turn on one PostgreSQL server."""
+    """Every deployment in turn on one PostgreSQL server, `args.rounds` times (alternating the
+    order), each deployment's rounds merged into one measurement."""
     pg = Postgres(args.dsn)
     problems: list[str] = []
+    plan = configs(args.replicas)
+    sizes = {"residents": args.residents, "warmup": args.warmup, "window": args.window}
     try:
-        deployments = [
-            measure(
-                config, pg, scratch, residents=args.residents, warmup=args.warmup,
-                window=args.window,
-            )
-            for config in configs(args.replicas)
-        ]  # fmt: skip
         if args.together:  # the smoke test: checks that everything runs, not the figures
-            runs = list(await asyncio.gather(*deployments))
+            runs = list(await asyncio.gather(*(measure(c, pg, scratch, **sizes) for c in plan)))
         else:
-            runs = [await d for d in deployments]
+            found: dict[Config, Measured] = {}
+            for round_ in range(args.rounds):  # odd rounds in reverse: drift hits all alike
+                for config in plan if round_ % 2 == 0 else plan[::-1]:
+                    m = await measure(config, pg, scratch, **sizes)
+                    found[config] = found[config].merged(m) if config in found else m
+            runs = [found[c] for c in plan]
         for m in runs:
             label = m.config.label
             if m.timeouts:
@@ -195,7 +196,8 @@ async def run_all(args: argparse.Namespace, scratch: Path) -> tuple[list[Measure
 def main(argv: Sequence[str] | None = None) -> int:
     """Run, print both tables and the notes, return the exit status."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.scale_bench", description=__doc__)
-    parser.add_argument("--window", type=float, default=20.0, help="seconds counted per deployment")
+    parser.add_argument("--window", type=float, default=10.0, help="seconds counted per round")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds over all deployments")
     parser.add_argument(
         "--warmup", type=float, default=8.0, help="seconds before counting (residents start spread)"
     )
@@ -228,9 +230,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"- workload: {args.residents} residents at a time answer the survey with buttons, each "
         f"replaced when done (the first ones start spread over the {args.warmup:.0f} s "
-        f"warm-up), then {args.window:.0f} s counted per deployment; flood limits raised "
-        "(SURVEYBOT_OVERALL_RATE=10000, SURVEYBOT_PER_CHAT_RATE=100); deployments run one "
-        "after another"
+        f"warm-up), then {args.window:.0f} s counted, in each of {args.rounds} rounds over all "
+        "deployments (every other round in reverse order), merged; flood limits raised "
+        "(SURVEYBOT_OVERALL_RATE=10000, SURVEYBOT_PER_CHAT_RATE=100)"
     )
     print(
         "- CPU per step: of the bot processes (all replicas), of the PostgreSQL server "
