@@ -257,7 +257,8 @@ async def measure(
             tasks = load.start(spread=warmup)
             await asyncio.sleep(warmup)
             cpu0 = [cpu_seconds(b.pid) for b in bots]
-            pg0, me0 = _pg_cpu(pg.postmaster()), time.process_time()
+            postmaster = pg.postmaster() if dsn is not None else None  # SQLite: no server
+            pg0, me0 = _pg_cpu(postmaster), time.process_time()
             metrics0 = await scrape(session, ports)
             began = time.perf_counter()
             await asyncio.sleep(window)
@@ -265,8 +266,8 @@ async def measure(
             result.window = ended - began
             result.bot_cpu = sum(cpu_seconds(b.pid) for b in bots) - sum(cpu0)
             result.harness_cpu = time.process_time() - me0
-            if pg.postmaster() is not None:
-                pg1 = _pg_cpu(pg.postmaster())
+            if postmaster is not None:
+                pg1 = _pg_cpu(postmaster)
                 result.pg_cpu = sum(cpu - pg0.get(pid, 0.0) for pid, cpu in pg1.items())
             metrics1 = await scrape(session, ports)
             result.metrics = {k: v - metrics0.get(k, 0.0) for k, v in metrics1.items()}

@@ -5,7 +5,8 @@ starts the real bot, serves residents inside the counted window, and every figur
 Asserted (the same on any machine): exit status 0 (no resident timed out, no Bot API call
 rejected), each deployment answered steps inside its window and its bots stored them (their own
 `/metrics`), the proxy sent webhook POSTs to both replicas, and every figure has a row with a
-measured value. Not asserted: any speed or ratio. `--together` runs the deployments at the same
+measured value (the per-completion ones may say "-": the tiny window need not hold a
+completion). Not asserted: any speed or ratio. `--together` runs the deployments at the same
 time to keep this test short, so its figures mean nothing; the real run is described in
 docs/performance.md.
 """
@@ -46,4 +47,7 @@ def test_every_deployment_runs_and_every_figure_is_printed(
     assert posts is not None and min(int(posts.group(1)), int(posts.group(2))) > 0, output
     for name in (*replica_figures(2), *STORE_FIGURES, *TRANSPORT_FIGURES):
         measured = _cells(output, name)[1]
+        # Residents need ~25 presses to complete: the tiny window may hold no completion.
+        if measured == "-" and "complet" in name:
+            continue
         assert re.match(r"\d+(\.\d+)? (ms|/s)$", measured), (name, output)
