@@ -27,7 +27,14 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from benchmarks.deployment import Config, Measured, Postgres, measure
+from benchmarks.deployment import (
+    PER_CHAT_RATE,
+    RAISED_RATE,
+    Config,
+    Measured,
+    Postgres,
+    measure,
+)
 from benchmarks.report import Figure, ratio_figure, table
 
 #: Every figure name the run prints with 3 replicas (the smoke test checks them with 2).
@@ -227,12 +234,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(f) for f in found], indent=2), "utf-8")
     print()
+    rounds = (
+        "all deployments at once"
+        if args.together
+        else f"in each of {args.rounds} rounds over all deployments (every other round in "
+        "reverse order), merged"
+    )
     print(
         f"- workload: {args.residents} residents at a time answer the survey with buttons, each "
-        f"replaced when done (the first ones start spread over the {args.warmup:.0f} s "
-        f"warm-up), then {args.window:.0f} s counted, in each of {args.rounds} rounds over all "
-        "deployments (every other round in reverse order), merged; flood limits raised "
-        "(SURVEYBOT_OVERALL_RATE=10000, SURVEYBOT_PER_CHAT_RATE=100)"
+        f"replaced when done (the first ones start spread over the {args.warmup:g} s "
+        f"warm-up), then {args.window:g} s counted, {rounds}; flood limits raised "
+        f"(SURVEYBOT_OVERALL_RATE={RAISED_RATE}, SURVEYBOT_PER_CHAT_RATE={PER_CHAT_RATE})"
     )
     print(
         "- CPU per step: of the bot processes (all replicas), of the PostgreSQL server "
