@@ -33,7 +33,7 @@ def test_every_deployment_runs_and_every_figure_is_printed(
 ) -> None:
     status = main(
         ["--dsn", postgres_server, "--replicas", "2", "--together", "--residents", "3",
-         "--warmup", "0.5", "--window", "2"]
+         "--warmup", "1", "--window", "3"]
     )  # fmt: skip
     output = capsys.readouterr().out
     assert status == 0, output
