@@ -98,7 +98,9 @@ async def test_stats_export_and_report_work_while_the_bot_runs(
     server: FakeBotApi, survey: Survey, survey_path: Path, tmp_path: Path
 ) -> None:
     first = make_takers(server, survey, FIRST_WAVE, seed=16)
-    second = make_takers(server, survey, SECOND_WAVE, seed=61, first_id=300_000_000)
+    second = make_takers(
+        server, survey, SECOND_WAVE, seed=61, first_id=300_000_000, think=(0.1, 0.3)
+    )
     async with BotProcess(server, tmp_path, survey_path) as bot:
         await run_all(first, timeout=60)
 
@@ -127,9 +129,10 @@ async def test_stats_export_and_report_work_while_the_bot_runs(
         assert "Traceback" not in refused.stderr
 
         # Residents keep answering while a tool reads and publishes.
-        answering = asyncio.create_task(run_all(second, timeout=60))
+        pressed = len(server.callback_answers)
+        answering = asyncio.create_task(run_all(second, timeout=90))
         try:
-            await server.wait_for(lambda: len(server.callback_answers) > 0, 20)
+            await server.wait_for(lambda: len(server.callback_answers) > pressed, 20)
             during = json.loads(ok(await asyncio.to_thread(tool, bot, "stats", "--json")))
             assert during["headline"]["responses"] >= FIRST_WAVE
             await answering
