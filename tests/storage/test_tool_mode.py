@@ -219,19 +219,17 @@ async def test_a_tools_reads_leave_no_completion_in_the_wal(tmp_path: Path) -> N
     bot = await open_bot(path)
     tool = await SQLiteStore.open(path, mode="tool")
     done = asyncio.Event()
-    tool_calls = 0
+    copies: list[bytes] = []
+    rounds_at: set[int] = set()  # completions done when a round of the tool's calls began
 
     async def staff() -> None:
-        nonlocal tool_calls
         while not done.is_set():
+            rounds_at.add(len(copies))
             snapshot = await tool.publish_if_due(SURVEY, BATCH)
             if snapshot.responses and not snapshot.disclosure_recorded:
                 await tool.record_disclosure(SURVEY, snapshot.responses, "h")
             await tool.responses(SURVEY, ANALYSIS_PRIVATE)
             await tool.free_texts(SURVEY)
-            tool_calls += 4
-
-    copies: list[bytes] = []
 
     async def residents() -> None:
         try:
@@ -243,7 +241,7 @@ async def test_a_tools_reads_leave_no_completion_in_the_wal(tmp_path: Path) -> N
 
     try:
         await asyncio.gather(staff(), residents())
-        assert tool_calls > 40
+        assert len(rounds_at) >= 5, rounds_at  # the tool worked between completions
         at_rest = wal(path)
     finally:
         await tool.close()
@@ -277,5 +275,38 @@ async def test_a_reader_that_holds_up_the_checkpoint_is_logged_and_the_next_one_
         assert wal(path) == b""
     finally:
         reader.close()
+        await tool.close()
+        await bot.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known hole, not this module's to fix (publication timing, issue 12): the next cut "
+    "may come before the previous publication's disclosure history is recorded",
+)
+async def test_no_publication_is_cut_before_the_previous_ones_history_is_recorded(
+    tmp_path: Path,
+) -> None:
+    """A tool cuts a publication and computes its history; meanwhile a batch of residents
+    finishes and /stats in the bot cuts the next one: that one must be audited against the
+    tool's publication, which staff may already have seen."""
+    path = tmp_path / "survey.db"
+    bot = await open_bot(path)
+    tool = await SQLiteStore.open(path, mode="tool")
+    try:
+        for n in range(BATCH):
+            await complete(bot, n)
+        await bot.publish_if_due(SURVEY, BATCH)
+        await bot.record_disclosure(SURVEY, BATCH, "history 5")
+        for n in range(BATCH, 2 * BATCH):
+            await complete(bot, n)
+        cut = await tool.publish_if_due(SURVEY, BATCH)  # the tool's history is not stored yet
+        assert (cut.responses, cut.disclosure_recorded) == (2 * BATCH, False)
+        for n in range(2 * BATCH, 3 * BATCH):
+            await complete(bot, n)
+        after = await bot.publish_if_due(SURVEY, BATCH)
+        await tool.record_disclosure(SURVEY, cut.responses, "history 10")
+        assert after.responses == cut.responses or after.disclosure_history == "history 10"
+    finally:
         await tool.close()
         await bot.close()
