@@ -155,13 +155,25 @@ class SQLiteStore:
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction: committed if the block ends normally, else rolled back."""
         async with self._serial:
-            await self._db.execute("BEGIN IMMEDIATE")
+            await self._begin()
             try:
                 yield self._db
                 await self._db.commit()
             except BaseException:
                 await self._db.rollback()  # also after a failed commit: never left in a transaction
                 raise
+
+    async def _begin(self) -> None:
+        """`BEGIN IMMEDIATE`; a tool that waited `busy_timeout` for the bot gets one line."""
+        try:
+            await self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:
+            if self.mode == "bot":
+                raise
+            raise StoreError(
+                f"{self.path.name} stayed busy for {_BUSY_TIMEOUT_MS // 1000} s ({err}): "
+                "the bot is writing without a pause; run this command again"
+            ) from None
 
     async def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement in its own write transaction; returns the rows changed."""

@@ -62,9 +62,9 @@ async def migrate_as_tool(db: aiosqlite.Connection, path: Path) -> None:
         fd = runner_lock(path)
     except StoreLocked:
         raise StoreError(
-            f"{path.name} has an older schema than this survey-bot, and the running bot has not "
-            "upgraded it: restart the bot with this version (it upgrades the database), then "
-            "run this command again"
+            f"{path.name} has an older schema than this survey-bot, and a bot is running on it: "
+            "run this command again once a bot of this version has started (it upgrades the "
+            "database when it starts)"
         ) from None
     try:
         await migrate(db, path.name)

@@ -132,7 +132,9 @@ async def test_a_tool_never_migrates_under_a_running_bot(tmp_path: Path) -> None
     await older_database(path)
     held = runner_lock(path)  # an older bot runs (here: its lock alone)
     try:
-        with pytest.raises(StoreError, match=r"older schema.*restart the bot") as refused:
+        with pytest.raises(
+            StoreError, match=r"older schema.*a bot is running on it: run this command again once"
+        ) as refused:
             await SQLiteStore.open(path, mode="tool")
         assert "\n" not in str(refused.value)
         assert user_version(path) == SCHEMA_VERSION - 1
@@ -215,34 +217,32 @@ async def test_reading_responses_while_the_bot_releases_a_batch_sees_each_once(
 
 
 async def test_a_tools_reads_leave_no_completion_in_the_wal(tmp_path: Path) -> None:
+    """Each completion runs at the same time as a round of the tool's calls (publish, record,
+    open every response, free texts): when `complete()` returns, its marker is not in the WAL
+    (the bot's checkpoint waited for the tool's short reads), and once the tool closed and the
+    bot is idle the WAL is empty."""
     path = tmp_path / "survey.db"
     bot = await open_bot(path)
     tool = await SQLiteStore.open(path, mode="tool")
-    done = asyncio.Event()
-    copies: list[bytes] = []
-    rounds_at: set[int] = set()  # completions done when a round of the tool's calls began
 
     async def staff() -> None:
-        while not done.is_set():
-            rounds_at.add(len(copies))
-            snapshot = await tool.publish_if_due(SURVEY, BATCH)
-            if snapshot.responses and not snapshot.disclosure_recorded:
-                await tool.record_disclosure(SURVEY, snapshot.responses, "h")
-            await tool.responses(SURVEY, ANALYSIS_PRIVATE)
-            await tool.free_texts(SURVEY)
+        snapshot = await tool.publish_if_due(SURVEY, BATCH)
+        if snapshot.responses and not snapshot.disclosure_recorded:
+            await tool.record_disclosure(SURVEY, snapshot.responses, "h")
+        await tool.responses(SURVEY, ANALYSIS_PRIVATE)
+        await tool.free_texts(SURVEY)
 
-    async def residents() -> None:
-        try:
-            for n in range(40):
-                await complete(bot, n)
-                copies.append(wal(path))  # the WAL as the completion left it
-        finally:
-            done.set()
+    async def resident(n: int) -> bytes:
+        await complete(bot, n)
+        return wal(path)  # the WAL as the completion left it
 
+    copies: list[bytes] = []
     try:
-        await asyncio.gather(staff(), residents())
-        assert len(rounds_at) >= 5, rounds_at  # the tool worked between completions
+        for n in range(40):
+            copy, _ = await asyncio.gather(resident(n), staff())
+            copies.append(copy)
         at_rest = wal(path)
+        assert await tool.count_responses(SURVEY) == 40
     finally:
         await tool.close()
         await bot.close()
@@ -308,5 +308,25 @@ async def test_no_publication_is_cut_before_the_previous_ones_history_is_recorde
         await tool.record_disclosure(SURVEY, cut.responses, "history 10")
         assert after.responses == cut.responses or after.disclosure_history == "history 10"
     finally:
+        await tool.close()
+        await bot.close()
+
+
+async def test_a_tool_kept_waiting_by_the_bots_writes_gets_one_line(tmp_path: Path) -> None:
+    """The bot holds the write lock for longer than busy_timeout (here: a raw connection in
+    its place): the tool's publication gives up with one line, not a traceback of sqlite3."""
+    path = tmp_path / "survey.db"
+    bot = await open_bot(path)
+    await complete(bot, 1)
+    tool = await SQLiteStore.open(path, mode="tool")
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreError, match=r"survey\.db stayed busy for 5 s .*run this command"):
+            await tool.publish_if_due(SURVEY, BATCH)
+        writer.execute("ROLLBACK")
+        assert (await tool.publish_if_due(SURVEY, 1)).responses == 1  # usable again
+    finally:
+        writer.close()
         await tool.close()
         await bot.close()
