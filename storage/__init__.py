@@ -25,6 +25,7 @@ from storage.memory import MemoryStore
 from storage.postgres import PostgresStore
 from storage.sealing import SealError, generate_keypair
 from storage.sqlite import DEFAULT_BATCH, SQLiteStore, Synchronous
+from storage.sqlite_lock import Mode
 
 __all__ = [
     "ANSWERED",
@@ -33,6 +34,7 @@ __all__ = [
     "AuditEntry",
     "Cell",
     "MemoryStore",
+    "Mode",
     "PostgresStore",
     "Response",
     "SQLiteStore",
@@ -57,6 +59,7 @@ async def open_store(
     *,
     analysis_key: str | None = None,
     batch: int = DEFAULT_BATCH,
+    mode: Mode = "bot",
 ) -> Store:
     """Open the store named by `url`, sealing responses to `analysis_key` (the analysis public
     key, hex; without it only counters are kept) and releasing them in batches of `batch`.
@@ -67,6 +70,9 @@ async def open_store(
     - `postgresql://user@host:port/database` (or `postgres://`, libpq's URI form) ->
       `PostgresStore` (`synchronous` does not apply: PostgreSQL's own settings decide);
     - anything else is taken as a plain file path -> `SQLiteStore`.
+
+    `mode="tool"` opens an existing SQLite file beside a running bot, without its lock
+    (`storage.sqlite`: `survey-bot stats/export/report`); other stores need no lock.
     """
     if url == "memory:":
         return MemoryStore(analysis_key=analysis_key, batch=batch)
@@ -82,5 +88,5 @@ async def open_store(
     if not url:
         raise StoreError("the store URL names no database file")
     return await SQLiteStore.open(
-        Path(url), synchronous=synchronous, analysis_key=analysis_key, batch=batch
+        Path(url), synchronous=synchronous, analysis_key=analysis_key, batch=batch, mode=mode
     )

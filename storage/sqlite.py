@@ -15,10 +15,13 @@ What must hold:
   One completion is one commit (marker, pool, tallies, session deletion), and the WAL keeps
   commits in order, so `complete()` checkpoints with TRUNCATE right after its commit: at rest
   the WAL holds no completion. `journal_size_limit=0` truncates it after automatic checkpoints.
-- one process at a time: opening takes an exclusive advisory lock (`fcntl.flock`) on
-  `<database>.lock`, held until `close()`. A second bot on the same file (another process, or a
-  second `open()` in this one) gets `StoreLocked` at once instead of two bots racing on the same
-  residents. Tools that only read (backup, sqlite3 shell) are not blocked: the lock is advisory.
+- one bot at a time (`mode="bot"` holds the runner lock until `close()`), and tools beside it
+  (`mode="tool"`, no lock): see `storage.sqlite_lock`. A tool only reads and publishes, each
+  call one short transaction (reads spanning tables in one snapshot, writes `BEGIN IMMEDIATE`;
+  both wait `busy_timeout` for the bot); it never completes or purges (the pool release and the
+  checkpoint after each completion stay the bot's). Its close checkpoints (TRUNCATE) too.
+- a checkpoint that readers kept from emptying the WAL (a tool's read, a backup) is logged; the
+  next one (the next completion, the hourly purge, a tool's or the bot's close) empties it.
 - files are created readable by the owner only (0600); SQLite gives `-wal`/`-shm` the same mode.
 """
 
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
+import logging
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -42,11 +45,11 @@ from storage.base import (
     Response,
     Snapshot,
     StoreError,
-    StoreLocked,
     check_cells,
 )
 from storage.migrations import migrate, refuse_newer
 from storage.sealing import private_key, public_key
+from storage.sqlite_lock import Mode, check_tool_file, migrate_as_tool, runner_lock
 from storage.sqlite_pool import pool_completion, stored_responses
 from storage.sqlite_publication import CELL_COLUMNS, publish_if_due, record_disclosure
 
@@ -54,24 +57,7 @@ Synchronous = Literal["FULL", "NORMAL"]
 _BUSY_TIMEOUT_MS = 5000
 #: The release batch when none is given: the surveys' default `min_group_size`.
 DEFAULT_BATCH = 5
-
-
-def _lock(path: Path) -> int:
-    """Take the exclusive advisory lock beside the database; returns the lock's descriptor."""
-    lock_path = path.with_name(path.name + ".lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise StoreLocked(
-            f"another bot is using {path.name} (lock {lock_path} is held); "
-            "stop the other bot first, or give this one its own database"
-        ) from None
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
+log = logging.getLogger(__name__)
 
 
 class SQLiteStore:
@@ -81,14 +67,17 @@ class SQLiteStore:
         self,
         db: aiosqlite.Connection,
         path: Path,
-        lock_fd: int,
+        lock_fd: int | None,
         analysis_key: str | None = None,
         batch: int = DEFAULT_BATCH,
     ) -> None:
-        """Use `open()`: it configures and migrates the connection and takes the lock."""
+        """Use `open()`: it configures and migrates the connection and takes the lock (a tool's
+        store has no `lock_fd`)."""
         self._db = db
         self.path = path
-        self._lock_fd: int | None = lock_fd
+        self._lock_fd = lock_fd
+        self.mode: Mode = "tool" if lock_fd is None else "bot"
+        self._open = True
         self._serial = asyncio.Lock()
         self._analysis = None if analysis_key is None else public_key(analysis_key)
         self._batch = batch
@@ -101,26 +90,34 @@ class SQLiteStore:
         *,
         analysis_key: str | None = None,
         batch: int = DEFAULT_BATCH,
+        mode: Mode = "bot",
     ) -> SQLiteStore:
-        """Open (creating and migrating if needed) the database at `path`.
+        """Open the database at `path`: as the bot (`mode="bot"`, creating and migrating if
+        needed, under the runner lock), or as a tool beside a running bot (`mode="tool"`).
 
         `analysis_key` is the analysis public key (hex) completed responses are sealed to; without
         it only counters are kept. `batch` is the release batch of responses and free texts.
-        Raises `StoreLocked` if another store holds it, `SchemaTooNew` if a newer bot wrote it."""
+        Raises `StoreLocked` if another bot holds it, `SchemaTooNew` if a newer bot wrote it, and
+        `StoreError` for a tool on a missing file or on an older schema while a bot runs."""
         if synchronous not in ("FULL", "NORMAL"):
             raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
+        if mode not in ("bot", "tool"):
+            raise ValueError(f"mode must be bot or tool, not {mode!r}")
         if batch < 1:
             raise ValueError(f"batch must be at least 1, not {batch}")
         if analysis_key is not None:
             public_key(analysis_key)  # a malformed key fails before the file is touched
         path = Path(path)
-        lock_fd = _lock(path)
+        if mode == "tool":
+            check_tool_file(path)
+        lock_fd = runner_lock(path) if mode == "bot" else None
         try:
             if not path.exists():
                 os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
             db = await aiosqlite.connect(path, isolation_level=None)
         except BaseException:
-            os.close(lock_fd)
+            if lock_fd is not None:
+                os.close(lock_fd)
             raise
         try:
             await db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS:d}")
@@ -133,10 +130,14 @@ class SQLiteStore:
             await db.execute("PRAGMA foreign_keys = ON")
             await db.execute("PRAGMA secure_delete = ON")
             await db.execute("PRAGMA journal_size_limit = 0")
-            await migrate(db, path.name)
+            if lock_fd is None:
+                await migrate_as_tool(db, path)
+            else:
+                await migrate(db, path.name)
         except BaseException:
             await db.close()
-            os.close(lock_fd)
+            if lock_fd is not None:
+                os.close(lock_fd)
             raise
         return cls(db, path, lock_fd, analysis_key, batch)
 
@@ -154,13 +155,25 @@ class SQLiteStore:
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction: committed if the block ends normally, else rolled back."""
         async with self._serial:
-            await self._db.execute("BEGIN IMMEDIATE")
+            await self._begin()
             try:
                 yield self._db
                 await self._db.commit()
             except BaseException:
                 await self._db.rollback()  # also after a failed commit: never left in a transaction
                 raise
+
+    async def _begin(self) -> None:
+        """`BEGIN IMMEDIATE`; a tool that waited `busy_timeout` for the bot gets one line."""
+        try:
+            await self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:
+            if self.mode == "bot":
+                raise
+            raise StoreError(
+                f"{self.path.name} stayed busy for {_BUSY_TIMEOUT_MS // 1000} s ({err}): "
+                "the bot is writing without a pause; run this command again"
+            ) from None
 
     async def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement in its own write transaction; returns the rows changed."""
@@ -217,6 +230,7 @@ class SQLiteStore:
         await self._write("DELETE FROM sessions WHERE key = ?", (key,))
 
     async def purge_sessions(self, idle_before: date) -> int:
+        self._bot_only("purge sessions")
         purged = await self._write("DELETE FROM sessions WHERE day < ?", (idle_before.isoformat(),))
         await self.checkpoint()
         return purged
@@ -236,6 +250,7 @@ class SQLiteStore:
         self, *, session_key: bytes, marker: bytes, response: Response, cells: Sequence[Cell]
     ) -> bool:
         check_cells(cells)
+        self._bot_only("store a completion")
         async with self._transaction():
             stored = await self._complete(session_key, marker, response, cells)
         # The commit just written links marker, pool, tallies and session deletion: wipe it.
@@ -318,10 +333,27 @@ class SQLiteStore:
 
     # --- maintenance ----------------------------------------------------------------------
 
-    async def checkpoint(self) -> None:
-        """Copy the WAL into the database and truncate it (dropping old page images)."""
+    async def checkpoint(self) -> bool:
+        """Copy the WAL into the database and truncate it (dropping old page images); False,
+        logged, if another connection kept it from that (a reader longer than `busy_timeout`,
+        or another checkpoint running: the next checkpoint empties it)."""
         async with self._serial, self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
-            await cursor.fetchall()  # an unread cursor would keep a statement open
+            rows = list(await cursor.fetchall())  # an unread cursor would keep a statement open
+        emptied = bool(rows) and rows[0][0] == 0
+        if not emptied:  # a tool's checkpoint may just meet the bot's: that one empties it
+            log.log(
+                logging.WARNING if self.mode == "bot" else logging.DEBUG,
+                "%s: the write-ahead log could not be emptied now (another connection reads "
+                "or checkpoints); the next checkpoint empties it",
+                self.path.name,
+            )
+        return emptied
+
+    def _bot_only(self, what: str) -> None:
+        """Refuse the bot's own writes on a tool's store (they run maintenance: pool release,
+        the checkpoint of a completion, the purge)."""
+        if self.mode == "tool":
+            raise StoreError(f"{self.path.name} is open as a tool: only the bot may {what}")
 
     async def integrity_check(self) -> str:
         """SQLite's `PRAGMA integrity_check`: "ok", or the problems found."""
@@ -335,13 +367,14 @@ class SQLiteStore:
 
     async def close(self) -> None:
         """Checkpoint, close the connection and release the lock. Closing twice is harmless."""
-        if self._lock_fd is None:
+        if not self._open:
             return
+        self._open = False
         try:
             try:
                 await self.checkpoint()
             finally:
                 await self._db.close()
         finally:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)

@@ -1,10 +1,11 @@
 """The SQLite side of the release pool (`storage.pool`): what a completion writes, and reading
 every stored response back with the analysis private key.
 
-What must hold: called inside `SQLiteStore`'s transaction (a completion's, or under its lock for
-reading); the survey's pool is one `pending` row rewritten whole, and a released batch goes into
-`sealed_responses` / `free_texts` in the pool's random order, under fresh random ids (see
-`storage.sqlite` for why the bytes then say nothing finer than a batch).
+What must hold: called under `SQLiteStore`'s lock, inside its transaction (a completion's) or
+in a read transaction of its own (reading back); the survey's pool is one `pending` row
+rewritten whole, and a released batch goes into `sealed_responses` / `free_texts` in the pool's
+random order, under fresh random ids (see `storage.sqlite` for why the bytes then say nothing
+finer than a batch).
 """
 
 from __future__ import annotations
@@ -72,17 +73,25 @@ async def stored_responses(
     db: aiosqlite.Connection, survey_id: str, key: PrivateKey
 ) -> list[Response]:
     """Every response of the survey, released or pending, opened with `key`; and plain rows a
-    bot before sealing (schema version 2) wrote, as they were."""
-    sealed = await db.execute_fetchall(
-        "SELECT box FROM sealed_responses WHERE survey_id = ?", (survey_id,)
-    )
-    boxes = [bytes(row[0]) for row in sealed]
-    boxes += [from_text(box) for box in (await _pool(db, survey_id)).responses]
+    bot before sealing (schema version 2) wrote, as they were.
+
+    The reads share one snapshot (a bot in another process releasing a batch from the pool
+    between two of them would make a response count twice or not at all); the opening runs
+    after it, so a long read never holds up the bot's checkpoint."""
+    await db.execute("BEGIN")
+    try:
+        sealed = await db.execute_fetchall(
+            "SELECT box FROM sealed_responses WHERE survey_id = ?", (survey_id,)
+        )
+        pool = await _pool(db, survey_id)
+        legacy = await db.execute_fetchall(
+            "SELECT survey_version, day, language, answers FROM responses WHERE survey_id = ?",
+            (survey_id,),
+        )
+    finally:
+        await db.execute("COMMIT")
+    boxes = [bytes(row[0]) for row in sealed] + [from_text(box) for box in pool.responses]
     result = [unseal(survey_id, box, key) for box in boxes]
-    legacy = await db.execute_fetchall(
-        "SELECT survey_version, day, language, answers FROM responses WHERE survey_id = ?",
-        (survey_id,),
-    )
     for version, day, language, answers in legacy:
         parsed: dict[str, StoredAnswer] = json.loads(answers)
         result.append(Response(survey_id, version, date.fromisoformat(day), language, parsed))

@@ -1,7 +1,9 @@
 """Bootstrap shared by every `survey-bot` command: settings and logging, the survey file, the store.
 
 What must hold: settings are read here (and in `bot.adapters.telegram.app` only what is passed
-in); a person's mistake is a `CliError` whose message says what to do.
+in); a person's mistake is a `CliError` whose message says what to do. The bot (`run`, `chat`)
+opens the store as the bot (one at a time); the staff's tools open it as a tool, beside a
+running bot, creating nothing (`storage.sqlite_lock`).
 """
 
 from __future__ import annotations
@@ -85,6 +87,21 @@ async def open_service(
         clock=now,
         session_ttl=timedelta(days=settings.session_ttl_days),
     )
+
+
+async def open_tool_store(
+    settings: Settings, database: str | None = None, where: str = "SURVEYBOT_DATABASE"
+) -> Store:
+    """The existing store, opened as a tool (it works while the bot runs); creates nothing, no
+    database and no key file. A missing database is one line naming `where` it was set."""
+    database = database or settings.database
+    path = database_path(database)
+    if path is not None and not path.is_file():
+        raise CliError(
+            f"no database at {path}: nothing has been collected there; "
+            f"give the bot's database with {where}"
+        )
+    return await open_store(database, synchronous=settings.sqlite_synchronous, mode="tool")
 
 
 def database_path(database: str) -> Path | None:

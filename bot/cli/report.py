@@ -2,7 +2,8 @@
 
 What must hold: the report is built from the published snapshot through the one disclosure
 layer (`bot.stats.report`), with the earlier rounds kept in the rounds folder beside the survey
-file; a mistake in a data file is every problem with file, line and fix, exit 2.
+file; a mistake in a data file is every problem with file, line and fix, exit 2. The store is
+opened as a tool (it works while the bot runs) and nothing is created: no database, no key file.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from bot.cli.bootstrap import (
     CliError,
     load_survey_or_fail,
     now,
-    open_service,
+    open_tool_store,
     settings_with_logging,
 )
 from bot.staff.report import rounds_folder, staff_report
@@ -67,17 +68,15 @@ def _report(args: argparse.Namespace) -> int:
     private_key = _read_key(Path(args.analysis_key)) if margins else ""
 
     async def build() -> Any:
-        service = await open_service(settings, survey)
+        store = await open_tool_store(settings)
         try:
             weighting = None
             if margins:
-                responses = await service.store.responses(survey.id, private_key)
+                responses = await store.responses(survey.id, private_key)
                 weighting = weigh(survey, responses, margins, args.margins_source or "SCB")
-            return await staff_report(
-                service.store, survey, settings.survey, args.lang, now(), weighting
-            )
+            return await staff_report(store, survey, settings.survey, args.lang, now(), weighting)
         finally:
-            await service.store.close()
+            await store.close()
 
     report = asyncio.run(build())
     if out.suffix == ".pdf":

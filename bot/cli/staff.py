@@ -5,8 +5,8 @@ What must hold: nothing printed or written here bypasses suppression; free text 
 when asked for, to its own file. These commands only read: they never create a database, a key
 file or anything else but the export files asked for (a missing database is one line, exit 2),
 and a person's mistake (unknown question, language the survey lacks, an output path that is a
-file) is one line on stderr listing what would work. The store allows one process at a time:
-while the bot runs, use /stats in Telegram (the command says so).
+file) is one line on stderr listing what would work. They open the store as a tool, so they work
+while the bot runs on the same database (`bot.cli.bootstrap.open_tool_store`).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from typing import Any
 
 from bot.cli.bootstrap import (
     CliError,
-    database_path,
     load_survey_or_fail,
     now,
+    open_tool_store,
     settings_with_logging,
 )
 from bot.conversation.service import SurveyService
@@ -39,7 +39,6 @@ from bot.stats.report import indicator_json
 from bot.stats.tables import Headline, StatsError, Table, available_tables
 from bot.stats.text import headline_json, headline_plain, table_json, table_plain
 from bot.survey.model import Survey
-from storage import open_store
 
 #: Exit status when the reader of our output went away (`stats | head`), as for any Unix tool
 #: killed by SIGPIPE (128 + 13).
@@ -76,15 +75,8 @@ async def _open_staff(args: argparse.Namespace) -> StaffService:
     survey_path = Path(args.survey) if args.survey else settings.survey
     survey = load_survey_or_fail(survey_path)
     _check_language(survey, args.lang)
-    database = args.database or settings.database
-    path = database_path(database)
-    if path is not None and not path.is_file():
-        where = "--database" if args.database else "SURVEYBOT_DATABASE"
-        raise CliError(
-            f"no database at {path}: nothing has been collected there; "
-            f"give the bot's database with {where}"
-        )
-    store = await open_store(database, synchronous=settings.sqlite_synchronous)
+    where = "--database" if args.database else "SURVEYBOT_DATABASE"
+    store = await open_tool_store(settings, args.database, where)
     # Staff views never compute a pseudonym: a throwaway key keeps the key file untouched.
     residents = SurveyService(
         survey,

@@ -64,6 +64,12 @@ def test_a_round_with_mistakes_lists_every_one_and_keeps_nothing(
     assert not (tmp_path / "rounds").exists()
 
 
+async def _started(database: Path) -> None:
+    """The database as the bot's first start leaves it: empty."""
+    store = await open_store(str(database))
+    await store.close()
+
+
 def test_an_imported_round_appears_in_the_reports_json(
     admin: dict[str, str], tmp_path: Path
 ) -> None:
@@ -81,6 +87,10 @@ def test_an_imported_round_appears_in_the_reports_json(
     listed = _cli("rounds", "list", env=admin)
     assert listed.stdout.strip() == "2022: 3 questions, 1695 answered"
     out = tmp_path / "report.json"
+    result = _cli("report", "--out", str(out), env=admin)  # the report creates no database
+    assert result.returncode == 2 and "no database at" in result.stderr, result.stderr
+    assert not Path(admin["SURVEYBOT_DATABASE"]).exists()
+    asyncio.run(_started(Path(admin["SURVEYBOT_DATABASE"])))
     result = _cli("report", "--out", str(out), env=admin)
     assert result.returncode == 0, result.stderr
     data = json.loads(out.read_text(encoding="utf-8"))
