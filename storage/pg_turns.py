@@ -22,6 +22,7 @@ What must hold:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,6 +34,14 @@ from storage.base import StoreError
 #: Turns held at once by one replica (each holds a connection); PostgreSQL allows 100 in all.
 TURNS_POOL_SIZE = 10
 _PERSON = b"surveybot-turn:"
+#: What unlocking on a lost connection raises.
+_GONE = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    asyncpg.OperatorInterventionError,
+    OSError,
+)
 
 
 def lock_number(key: bytes) -> int:
@@ -68,7 +77,9 @@ class PgTurns:
             try:
                 yield
             finally:
-                if not conn.is_closed():
+                # A connection that is gone took its lock with it (and the pool took it back:
+                # asyncpg then raises InterfaceError for any use of it).
+                with contextlib.suppress(*_GONE):
                     await conn.execute("SELECT pg_advisory_unlock($1)", number)
 
     async def close(self) -> None:
