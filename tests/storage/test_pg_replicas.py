@@ -65,6 +65,7 @@ async def until(condition: Callable[[], Awaitable[bool]], timeout: float = 20.0)
 
 async def replica(dsn: str, *, turns: bool) -> tuple[SurveyService, GatedStore]:
     store = await GatedStore.open(dsn, analysis_key=ANALYSIS_PUBLIC, batch=1)
+    assert isinstance(store, GatedStore)
     store.loaded = asyncio.Event()
     service = SurveyService(
         load_survey(SMALL),
