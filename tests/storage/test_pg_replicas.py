@@ -260,3 +260,14 @@ async def test_no_chat_id_reaches_the_database(postgres_dsn: str) -> None:
         await conn.close()
     assert CHAT not in scopes and chat_scope(CHAT) in scopes
     assert all(-1 <= s < 2**20 for s in scopes)
+
+
+async def test_replicas_purging_at_once_do_not_deadlock(postgres_dsn: str) -> None:
+    """Every replica runs the maintenance when it starts: their table rewrites (`reorder`)
+    must queue, not deadlock (each read the table, then waited for the other to TRUNCATE)."""
+    stores = [await PostgresStore.open(postgres_dsn, batch=1) for _ in range(4)]
+    try:
+        await asyncio.gather(*(s.purge_sessions(NOW.date()) for s in stores))
+    finally:
+        for store in stores:
+            await store.close()
