@@ -21,14 +21,16 @@ What must hold:
   limiter), shared by about a millionth of all accounts, and rows live for one period;
   `flood_slots` is UNLOGGED (not in the write-ahead log, emptied after a server crash: a
   window is worth seconds);
-- one replica waits for a scope in one coroutine at a time (first come, first served in the
-  replica), the others in memory; it asks again when the oldest slot leaves the window (or one
-  period from now when every slot is under way: none can leave sooner).
+- one replica asks for a scope in one task at a time, for as many slots as it has sends
+  waiting (one round trip for a crowd), and hands them out first come, first served; it asks
+  again when the oldest slot leaves the window (or one period from now when every slot is
+  under way: none can leave sooner).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable
 
 import asyncpg
@@ -52,7 +54,7 @@ _SETUP = (
     "CHECK (one), until timestamptz NOT NULL)",
     f"""
 CREATE OR REPLACE FUNCTION flood_take(p_scope integer, p_limit integer, p_period float8,
-    p_owner integer, p_paused boolean) RETURNS TABLE (slot bigint, wait float8)
+    p_owner integer, p_paused boolean, p_wanted integer) RETURNS TABLE (slot bigint, wait float8)
 LANGUAGE plpgsql AS $take$
 DECLARE
     t timestamptz;
@@ -87,11 +89,13 @@ BEGIN
         RETURN;
     END IF;
     RETURN QUERY INSERT INTO flood_slots (id, scope, owner, taken)
-        VALUES (nextval('flood_slot_ids'), p_scope, p_owner, t) RETURNING id, 0::float8;
+        SELECT nextval('flood_slot_ids'), p_scope, p_owner, t
+        FROM generate_series(1, least(p_wanted, p_limit - held))
+        RETURNING id, 0::float8;
 END
 $take$""",
 )
-_TAKE = "SELECT slot, wait FROM flood_take($1, $2, $3, $4, $5)"
+_TAKE = "SELECT slot, wait FROM flood_take($1, $2, $3, $4, $5, $6)"
 _RELEASE = "UPDATE flood_slots SET done = clock_timestamp() WHERE id = $1"
 _PAUSE = (
     "INSERT INTO flood_pause (until) VALUES (clock_timestamp() + make_interval(secs => $1)) "
@@ -136,13 +140,13 @@ class PgWindows:
         return PgWindow(self, scope, limit, period, paused=scope == GLOBAL_SCOPE)
 
     async def take(
-        self, scope: int, limit: int, period: float, paused: bool
-    ) -> tuple[int | None, float]:
-        """A slot id, or None and the seconds until one may be free."""
+        self, scope: int, limit: int, period: float, paused: bool, wanted: int = 1
+    ) -> tuple[list[int], float]:
+        """Up to `wanted` slot ids, or none and the seconds until one may be free."""
         async with self._pool.acquire() as conn:
-            row = await conn.fetchrow(_TAKE, scope, limit, period, self._owner, paused)
-        assert row is not None
-        return row["slot"], float(row["wait"])
+            rows = await conn.fetch(_TAKE, scope, limit, period, self._owner, paused, wanted)
+        slots = [int(r["slot"]) for r in rows if r["slot"] is not None]
+        return slots, float(rows[0]["wait"]) if rows else 0.0
 
     async def give_back(self, slot: int) -> None:
         """The send of `slot` is over: its period starts now."""
@@ -161,7 +165,9 @@ class PgWindows:
 
 
 class PgWindow:
-    """One scope's window, as seen by one replica."""
+    """One scope's window, as seen by one replica: its waiting sends are served in order, by one
+    task that takes as many slots as there are waiters in one statement (one round trip for a
+    crowd, not one each)."""
 
     def __init__(
         self, windows: PgWindows, scope: int, limit: int, period: float, *, paused: bool
@@ -171,24 +177,60 @@ class PgWindow:
         self._limit = limit
         self._period = period
         self._paused = paused
-        self._turn = asyncio.Lock()
+        self._waiters: deque[asyncio.Future[int]] = deque()
+        self._server: asyncio.Task[None] | None = None
+        self._not_before: Callable[[], float] | None = None
 
     async def acquire(self, not_before: Callable[[], float] | None = None) -> int:
         """Wait until one more send fits in the shared window (and, if given, until the loop
         time `not_before()`); the caller must `release` the slot when the send is over."""
-        async with self._turn:
-            loop = asyncio.get_running_loop()
-            while True:
-                if not_before is not None and (hold := not_before() - loop.time()) > 0:
-                    await asyncio.sleep(hold)
-                    continue
-                slot, wait = await self._windows.take(
-                    self._scope, self._limit, self._period, self._paused
-                )
-                if slot is not None:
-                    return slot
-                await asyncio.sleep(max(wait, 0.001))  # until the oldest slot leaves
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[int] = loop.create_future()
+        self._waiters.append(waiter)
+        if not_before is not None:
+            self._not_before = not_before
+        if self._server is None or self._server.done():
+            self._server = loop.create_task(self._serve())
+        return await waiter
 
     async def release(self, slot: int) -> None:
         """The send of `slot` is over (answered, refused or failed): its period starts now."""
         await self._windows.give_back(slot)
+
+    async def _serve(self) -> None:
+        """Hand out slots to the waiters, first come first served, until none waits."""
+        loop = asyncio.get_running_loop()
+        try:
+            while self._live():
+                not_before = self._not_before
+                if not_before is not None and (hold := not_before() - loop.time()) > 0:
+                    await asyncio.sleep(hold)
+                    continue
+                wanted = sum(1 for w in self._waiters if not w.done())
+                slots, wait = await self._windows.take(
+                    self._scope, self._limit, self._period, self._paused, wanted
+                )
+                for slot in slots:
+                    if self._live():
+                        self._waiters.popleft().set_result(slot)
+                    else:  # its sender gave up meanwhile
+                        await self._windows.give_back(slot)
+                if not slots:
+                    await asyncio.sleep(max(wait, 0.001))  # until the oldest slot leaves
+        except BaseException as error:
+            # The database failed (or the loop is closing): every waiter hears of it.
+            for waiter in self._waiters:
+                if not waiter.done():
+                    if isinstance(error, asyncio.CancelledError):
+                        waiter.cancel()
+                    else:
+                        waiter.set_exception(error)
+            self._waiters.clear()
+            if isinstance(error, asyncio.CancelledError):
+                raise
+
+    def _live(self) -> bool:
+        """Whether a sender still waits (those that gave up are dropped from the front)."""
+        while self._waiters and self._waiters[0].done():
+            self._waiters.popleft()
+        return bool(self._waiters)

@@ -19,6 +19,7 @@ Every wait is on an event (a call reaching the fake, a process exiting), never a
 from __future__ import annotations
 
 import asyncio
+import os
 import contextlib
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -212,10 +213,24 @@ async def test_three_replicas_one_killed_lose_nothing_and_keep_the_limits(
             log = "".join(bot.log_text() for bot in bots)
     finally:
         import shutil
+
         for f in tmp_path.glob("replica*.log"):
             shutil.copy(f, "/tmp/r16_" + f.name)
         await sender.close()
     total = time.monotonic() - began
+    cpu = os.times()
+    print(
+        f"\nCPU seconds: this test process (fake Bot API, proxy, residents) "
+        f"{cpu.user + cpu.system:.1f}, the replicas {cpu.children_user + cpu.children_system:.1f}"
+    )
+    done = sorted(t.finished_at - started for t in takers if t.finished)
+    delays = sorted(d for t in takers for d in t.answer_delays() if d is not None)
+    if done and delays:
+        print(
+            f"\nfinished after (s): median {done[len(done) // 2]:.1f}, last {done[-1]:.1f}; "
+            f"press answered after (s): median {delays[len(delays) // 2]:.2f}, "
+            f"p99 {delays[int(len(delays) * 0.99)]:.2f}, max {delays[-1]:.2f}"
+        )
     print(
         f"\n{RESIDENTS} residents on {REPLICAS} replicas: {ran:.1f} s of survey "
         f"({total:.1f} s with starts), replica 1 killed after {killed_at} finished; "
