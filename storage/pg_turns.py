@@ -14,14 +14,21 @@ What must hold:
   of a Telegram id: what `pg_locks` shows says no more than the `sessions` table already does;
 - a replica that dies (SIGKILL, lost network) loses its connections, and PostgreSQL ends their
   locks with them: no resident stays blocked;
-- a turn is held on a connection of its own pool (`size` per replica), never on the store's:
-  a holder needs store connections to run its step, so sharing one pool could deadlock;
+- turns are held on connections of their own, never the store's (a holder needs store
+  connections to run its step, so sharing one pool could deadlock). A session-level lock does
+  not tie up its connection, so a free turn is taken with `pg_try_advisory_lock` on one of
+  `HOLDERS` connections that hold many residents' turns at once (one round trip, however many
+  residents are in flight); only a turn another replica holds is waited for, in PostgreSQL's
+  queue, on a connection of a small pool (`size`), held until the turn ends. Such locks are
+  re-entrant within a session: a replica must not take one resident's turn twice at once
+  (`bot.adapters.telegram.ordering` takes it inside the chat's own lock);
 - a block that is cancelled or fails still unlocks (asyncpg's pool reset also runs
   `pg_advisory_unlock_all()` on a connection it takes back).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 from collections.abc import AsyncIterator
@@ -31,8 +38,11 @@ import asyncpg
 
 from storage.base import StoreError
 
-#: Turns held at once by one replica (each holds a connection); PostgreSQL allows 100 in all.
-TURNS_POOL_SIZE = 10
+#: Connections on which a replica holds its uncontended turns (many turns each).
+HOLDERS = 2
+#: Turns a replica may wait for at once while another replica holds them (each waits on a
+#: connection of its own); PostgreSQL allows 100 connections in all.
+TURNS_POOL_SIZE = 8
 _PERSON = b"surveybot-turn:"
 #: What unlocking on a lost connection raises.
 _GONE = (
@@ -53,9 +63,12 @@ def lock_number(key: bytes) -> int:
 class PgTurns:
     """Residents' turns shared by every replica on one database (`storage.base.ResidentTurns`)."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, dsn: str, pool: asyncpg.Pool, holders: int = HOLDERS) -> None:
         """Use `open()`."""
+        self._dsn = dsn
         self._pool = pool
+        self._holders: list[asyncpg.Connection | None] = [None] * holders
+        self._guards = [asyncio.Lock() for _ in range(holders)]
 
     @classmethod
     async def open(cls, dsn: str, *, size: int = TURNS_POOL_SIZE) -> PgTurns:
@@ -63,15 +76,26 @@ class PgTurns:
         try:
             pool = await asyncpg.create_pool(dsn, min_size=1, max_size=size)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-            raise StoreError(
-                f"cannot connect to PostgreSQL for residents' turns: {error}"
-            ) from None
-        return cls(pool)
+            raise StoreError(f"no PostgreSQL for residents' turns: {error}") from None
+        return cls(dsn, pool)
 
     @asynccontextmanager
     async def hold(self, key: bytes) -> AsyncIterator[None]:
         """Hold the turn of the resident whose pseudonym is `key` for the block."""
         number = lock_number(key)
+        index = number % len(self._holders)
+        async with self._guards[index]:
+            holder = await self._holder(index)
+            taken = await holder.fetchval("SELECT pg_try_advisory_lock($1)", number)
+        if taken:
+            try:
+                yield
+            finally:
+                async with self._guards[index]:
+                    with contextlib.suppress(*_GONE):
+                        await holder.execute("SELECT pg_advisory_unlock($1)", number)
+            return
+        # Another replica runs this resident's update: wait in PostgreSQL's queue for the lock.
         async with self._pool.acquire() as conn:
             await conn.execute("SELECT pg_advisory_lock($1)", number)
             try:
@@ -82,6 +106,16 @@ class PgTurns:
                 with contextlib.suppress(*_GONE):
                     await conn.execute("SELECT pg_advisory_unlock($1)", number)
 
+    async def _holder(self, index: int) -> asyncpg.Connection:
+        """The holder connection `index`, connected again if it was lost (with its locks)."""
+        holder = self._holders[index]
+        if holder is None or holder.is_closed():
+            holder = self._holders[index] = await asyncpg.connect(self._dsn)
+        return holder
+
     async def close(self) -> None:
-        """Close the pool (held turns end with their connections)."""
+        """Close the connections (held turns end with them)."""
+        for holder in self._holders:
+            if holder is not None:
+                await holder.close()
         await self._pool.close()
