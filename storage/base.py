@@ -19,6 +19,7 @@ Errors a store raises for bad configuration (not for a resident's input) derive 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
@@ -181,6 +182,20 @@ class Store(Protocol):
 
     async def close(self) -> None:
         """Flush and close; the store is unusable afterwards."""
+        ...
+
+
+class ResidentTurns(Protocol):
+    """One resident's updates handled one at a time by every process sharing a database
+    (replicas on one PostgreSQL: `storage.pg_turns`). Keyed by the resident's pseudonym, never a
+    Telegram id. A single process needs none: it orders its residents itself."""
+
+    def hold(self, key: bytes) -> AbstractAsyncContextManager[None]:
+        """Wait for the turn of the resident whose pseudonym is `key`; hold it for the block."""
+        ...
+
+    async def close(self) -> None:
+        """Release the connections; held turns end."""
         ...
 
 

@@ -62,7 +62,10 @@ _SAVE_SESSION = (
     "day = excluded.day"
 )
 #: Rewrite a table in one transaction: new rows (new transaction id, new file) in key order.
+#: The table is locked first, whole: replicas purging at once would otherwise each read it,
+#: then each wait for the other's read to TRUNCATE it (a deadlock).
 _REWRITE = (
+    "LOCK TABLE {0} IN ACCESS EXCLUSIVE MODE",
     "CREATE TEMPORARY TABLE rewrite ON COMMIT DROP AS SELECT * FROM {0}",
     "TRUNCATE {0}",
     "INSERT INTO {0} SELECT * FROM rewrite ORDER BY {1}",

@@ -21,6 +21,7 @@ from bot.survey.loader import Checked, load_survey, read_survey
 from bot.survey.model import Survey
 from storage import Store, open_store
 from storage.metered import MeteredStore
+from storage.pg_turns import PgTurns
 
 EXIT_USAGE = 2
 log = logging.getLogger(__name__)
@@ -62,10 +63,16 @@ def _must_exist(path: Path) -> None:
 
 
 async def open_service(
-    settings: Settings, survey: Survey, database: str | None = None, *, metered: bool = False
+    settings: Settings,
+    survey: Survey,
+    database: str | None = None,
+    *,
+    metered: bool = False,
+    running: bool = False,
 ) -> SurveyService:
     """The survey service on the configured store and secret (`metered`: with Prometheus
-    metrics of the store, for the running bot)."""
+    metrics of the store; `running`: the bot itself, which on PostgreSQL takes each
+    resident's turn across replicas, `storage.pg_turns`)."""
     database = database or settings.database
     key = load_secret(
         settings.secret, settings.secret_file, database_path(database), settings.key_dir
@@ -80,12 +87,14 @@ async def open_service(
         log.warning("no SURVEYBOT_ANALYSIS_KEY: completed responses are counted, not kept")
     if metered:
         store = MeteredStore(store)
+    turns = await PgTurns.open(database) if running and is_postgres(database) else None
     return SurveyService(
         survey,
         store,
         Pseudonyms(key),
         clock=now,
         session_ttl=timedelta(days=settings.session_ttl_days),
+        turns=turns,
     )
 
 
@@ -104,9 +113,14 @@ async def open_tool_store(
     return await open_store(database, synchronous=settings.sqlite_synchronous, mode="tool")
 
 
+def is_postgres(database: str) -> bool:
+    """Whether `database` names a PostgreSQL database (which replicas may share)."""
+    return database.startswith(("postgresql://", "postgres://"))
+
+
 def database_path(database: str) -> Path | None:
     """The SQLite file, beside which the key file is kept by default; None for other stores
     (PostgreSQL needs SURVEYBOT_SECRET or SURVEYBOT_SECRET_FILE)."""
-    if database.startswith("memory:") or database.startswith(("postgresql://", "postgres://")):
+    if database.startswith("memory:") or is_postgres(database):
         return None
     return Path(database.removeprefix("sqlite:///"))

@@ -21,11 +21,18 @@ from bot.adapters.telegram.app import BotOptions, StopError, build_application, 
 from bot.adapters.telegram.metrics import Health
 from bot.adapters.telegram.polling import ConfirmingPoller
 from bot.adapters.telegram.webhook import HttpServer, WebhookOptions, WebhookTransport
-from bot.cli.bootstrap import load_survey_or_fail, now, open_service, settings_with_logging
+from bot.cli.bootstrap import (
+    is_postgres,
+    load_survey_or_fail,
+    now,
+    open_service,
+    settings_with_logging,
+)
 from bot.config import Settings
 from bot.conversation.service import SurveyService
 from bot.staff.service import StaffService
 from bot.survey.model import Survey
+from storage.pg_flood import PgWindows
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 3600
@@ -34,8 +41,10 @@ DEFAULT_HTTP_PORT = 8080
 
 
 async def serve(settings: Settings, survey: Survey, token: SecretStr) -> None:
-    """Run the bot until SIGTERM/SIGINT."""
-    service = await open_service(settings, survey, metered=True)
+    """Run the bot until SIGTERM/SIGINT. On PostgreSQL, replicas share residents' turns and
+    the flood limits through the database (docs/production.md, "Several replicas")."""
+    service = await open_service(settings, survey, metered=True, running=True)
+    windows = await PgWindows.open(settings.database) if is_postgres(settings.database) else None
     staff = StaffService(service, survey_path=settings.survey, clock=now)
     options = BotOptions(
         staff_ids=settings.staff,
@@ -49,7 +58,7 @@ async def serve(settings: Settings, survey: Survey, token: SecretStr) -> None:
         http_client=settings.http_client,
         bot_username=settings.bot_username,
     )
-    application = build_application(service, options, staff)
+    application = build_application(service, options, staff, shared_windows=windows)
 
     async def reload() -> None:
         outcome = await staff.reload()
@@ -94,6 +103,10 @@ async def serve(settings: Settings, survey: Survey, token: SecretStr) -> None:
         if ops_server is not None:
             await ops_server.stop()
         await service.store.close()
+        if service.turns is not None:
+            await service.turns.close()
+        if windows is not None:
+            await windows.close()
 
 
 async def purge_once(service: SurveyService) -> None:

@@ -16,14 +16,17 @@ What must hold:
   response and the tallies, never with a time or anything else about the resident.
 
 Callers must not run two steps of the same resident at once (the Telegram adapter keeps each
-resident's updates in order; the terminal chat has one resident).
+resident's updates in order; the terminal chat has one resident). Replicas sharing one database
+take the resident's `turn()` around an update as well (`storage.base.ResidentTurns`, keyed by the
+resident's pseudonym): then no other replica runs a step of that resident meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -47,7 +50,7 @@ from bot.stats.publication import publish
 from bot.survey.model import Survey
 from bot.survey.questions import DEFAULT_ZONE, TextQuestion
 from bot.survey.sources import SOURCE, source_of
-from storage.base import Response, Store
+from storage.base import ResidentTurns, Response, Store
 
 log = logging.getLogger(__name__)
 #: A batch no survey reaches: `publish_if_due` with it only reads the current publication.
@@ -79,12 +82,25 @@ class SurveyService:
         *,
         clock: Callable[[], datetime],
         session_ttl: timedelta = timedelta(days=7),
+        turns: ResidentTurns | None = None,
     ) -> None:
         self.survey = survey
         self.store = store
         self._pseudonyms = pseudonyms
         self._clock = clock
         self._ttl = session_ttl
+        self.turns = turns
+
+    @asynccontextmanager
+    async def turn(self, user_id: int) -> AsyncIterator[None]:
+        """Hold this resident's turn across replicas for the block (a no-op without `turns`):
+        the lock is keyed by the resident's session pseudonym, never by the Telegram id."""
+        if self.turns is None:
+            yield
+            return
+        keys = await self._pseudonyms.resident(self.survey.id, user_id)
+        async with self.turns.hold(keys.session_key):
+            yield
 
     def language_for(self, telegram_language: str | None) -> str:
         """The survey language for a resident's Telegram language code (e.g. "sv-SE")."""

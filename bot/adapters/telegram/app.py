@@ -44,7 +44,7 @@ from telegram.request import HTTPXRequest
 
 from bot.adapters.telegram import messages
 from bot.adapters.telegram.aiohttp_request import AiohttpRequest
-from bot.adapters.telegram.flood import FloodLimiter
+from bot.adapters.telegram.flood import FloodLimiter, SharedWindows
 from bot.adapters.telegram.ordering import PerResidentProcessor
 from bot.adapters.telegram.residents import ResidentHandlers
 from bot.adapters.telegram.staff import StaffHandlers, staff_handlers
@@ -99,9 +99,14 @@ class _SeenUpdates:
 
 
 def build_application(
-    service: SurveyService, options: BotOptions, staff: StaffService | None = None
+    service: SurveyService,
+    options: BotOptions,
+    staff: StaffService | None = None,
+    *,
+    shared_windows: SharedWindows | None = None,
 ) -> Application:  # type: ignore[type-arg]
-    """The PTB application with every resident (and, given `staff`, staff) handler."""
+    """The PTB application with every resident (and, given `staff`, staff) handler; with
+    `shared_windows` (replicas on one PostgreSQL) the flood limits are kept there."""
     base = options.api_base_url.rstrip("/")
     request: type[AiohttpRequest | HTTPXRequest] = (
         AiohttpRequest if options.http_client == "aiohttp" else HTTPXRequest
@@ -115,6 +120,7 @@ def build_application(
             overall_rate=options.overall_rate,
             per_chat_rate=options.per_chat_rate,
             per_chat_burst=max(3, int(options.per_chat_rate * 3)),
+            shared=shared_windows,
         )
     requests = (
         request(connection_pool_size=pool, read_timeout=15, write_timeout=15),
@@ -128,8 +134,12 @@ def build_application(
         get_updates_request=requests[1],
         rate_limiter=limiter,
     )
+    # Replicas on one database: a resident's update runs while this replica holds their turn.
+    turn = service.turn if service.turns is not None else None
     builder = (
-        ApplicationBuilder().bot(bot).concurrent_updates(PerResidentProcessor(options.concurrency))
+        ApplicationBuilder()
+        .bot(bot)
+        .concurrent_updates(PerResidentProcessor(options.concurrency, turn=turn))
     )
     application = builder.build()
     application.add_handler(TypeHandler(Update, _SeenUpdates()), group=-1)

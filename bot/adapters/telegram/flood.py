@@ -17,16 +17,23 @@ What must hold:
   request that waited for its turn included, and is retried (up to `max_retries`), with one log
   line and no chat id in it.
 Requests without a chat (answerCallbackQuery, getUpdates) are not limited.
+
+Replicas sharing one PostgreSQL share these limits rather than multiply them: given
+`SharedWindows` (`storage.pg_flood.PgWindows`, wired by `bot.cli.run`), every window and the
+429 pause are kept in the database, the same for all replicas. A chat's shared window is keyed
+by `chat_scope`, a 20-bit hash of its id (about a millionth of all accounts share it), never the
+id itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, Protocol
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
@@ -47,6 +54,38 @@ class Slot:
     def __init__(self) -> None:
         #: Loop time at which the send's response came back (None while it is under way).
         self.done: float | None = None
+
+
+#: Chats' shared windows are keyed by this many bits of a hash of the chat id.
+CHAT_SCOPE_BITS = 20
+#: The shared overall window's scope.
+GLOBAL_SCOPE = -1
+
+
+def chat_scope(chat_id: int | str) -> int:
+    """A chat's shared window: 20 bits of a hash of its id, never the id."""
+    digest = hashlib.blake2b(str(chat_id).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % (1 << CHAT_SCOPE_BITS)
+
+
+class Window(Protocol):
+    """A sliding window of sends (`SlidingWindow` in memory, or a shared one)."""
+
+    async def acquire(self, not_before: Callable[[], float] | None = None) -> Any: ...
+
+    async def release(self, slot: Any) -> None: ...
+
+
+class SharedWindows(Protocol):
+    """Windows every replica sees (`storage.pg_flood.PgWindows`)."""
+
+    def window(self, scope: int, limit: int, period: float) -> Window:
+        """`GLOBAL_SCOPE`'s window (which also waits out `pause`), or a chat's (`chat_scope`)."""
+        ...
+
+    async def pause(self, seconds: float) -> None:
+        """Hold every replica's sends for `seconds` (a 429)."""
+        ...
 
 
 class SlidingWindow:
@@ -82,7 +121,7 @@ class SlidingWindow:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._released.wait(), min(ends) - now if ends else None)
 
-    def release(self, slot: Slot) -> None:
+    async def release(self, slot: Slot) -> None:
         """The send of `slot` is over (answered, refused or failed): its period starts now."""
         slot.done = asyncio.get_running_loop().time()
         self._released.set()
@@ -99,11 +138,20 @@ class FloodLimiter(BaseRateLimiter[None]):
         per_chat_burst: int = 3,
         max_retries: int = 5,
         max_chats: int = 10_000,
+        shared: SharedWindows | None = None,
     ) -> None:
-        self._overall = SlidingWindow(int(overall_rate), 1.0) if overall_rate else None
+        self._shared = shared
+        self._overall: Window | None = None
+        if overall_rate:
+            limit = int(overall_rate)
+            self._overall = (
+                SlidingWindow(limit, 1.0)
+                if shared is None
+                else shared.window(GLOBAL_SCOPE, limit, 1.0)
+            )
         self._per_chat_rate = per_chat_rate
         self._per_chat_burst = per_chat_burst
-        self._chats: OrderedDict[int | str, SlidingWindow] = OrderedDict()
+        self._chats: OrderedDict[int | str, Window] = OrderedDict()
         self._max_chats = max_chats
         self._max_retries = max_retries
         self._paused_until = 0.0
@@ -114,12 +162,17 @@ class FloodLimiter(BaseRateLimiter[None]):
     async def shutdown(self) -> None:
         """Nothing to tear down."""
 
-    def _chat_window(self, chat_id: int | str) -> SlidingWindow | None:
+    def _chat_window(self, chat_id: int | str) -> Window | None:
         if not self._per_chat_rate:
             return None
         window = self._chats.get(chat_id)
         if window is None:
-            window = SlidingWindow(self._per_chat_burst, self._per_chat_burst / self._per_chat_rate)
+            burst, period = self._per_chat_burst, self._per_chat_burst / self._per_chat_rate
+            window = (
+                SlidingWindow(burst, period)
+                if self._shared is None
+                else self._shared.window(chat_scope(chat_id), burst, period)
+            )
             self._chats[chat_id] = window
             if len(self._chats) > self._max_chats:
                 self._chats.popitem(last=False)
@@ -148,7 +201,7 @@ class FloodLimiter(BaseRateLimiter[None]):
         chat_id = data.get("chat_id")
         retries = self._max_retries if rate_limit_args is None else rate_limit_args
         for attempt in range(retries + 1):
-            slots: list[tuple[SlidingWindow, Slot]] = []
+            slots: list[tuple[Window, Any]] = []
             try:
                 if chat_id is not None:
                     chat = self._chat_window(chat_id)
@@ -177,7 +230,9 @@ class FloodLimiter(BaseRateLimiter[None]):
                 if until > self._paused_until:
                     log.warning("Telegram flood limit: pausing all sends for %.1f s", seconds)
                     self._paused_until = until
+                if self._shared is not None:
+                    await self._shared.pause(seconds + 0.1)
             finally:
                 for window, slot in slots:
-                    window.release(slot)
+                    await window.release(slot)
         raise AssertionError("unreachable")  # pragma: no cover

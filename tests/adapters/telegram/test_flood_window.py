@@ -35,7 +35,7 @@ async def _send_through(
         arrivals.append(loop.time())
         await asyncio.sleep(delay_after)  # the response coming back
     finally:
-        window.release(slot)
+        await window.release(slot)
 
 
 async def test_arrivals_keep_the_limit_whatever_the_delays() -> None:
@@ -81,8 +81,8 @@ async def test_a_send_still_under_way_keeps_its_place() -> None:
     await asyncio.sleep(3 * PERIOD)  # the passing of time under test: the send is still out
     assert not waiter.done()
     released = loop.time()
-    window.release(slow)
-    window.release(await asyncio.wait_for(waiter, 10 * PERIOD))
+    await window.release(slow)
+    await window.release(await asyncio.wait_for(waiter, 10 * PERIOD))
     # The released send still held the window for one whole period after it came back.
     assert loop.time() - released >= PERIOD
 
