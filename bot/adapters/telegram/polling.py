@@ -9,7 +9,8 @@ What must hold:
 - the offset sent to Telegram is never beyond the oldest update still being handled: after a
   crash Telegram delivers again every update whose handling had not finished;
 - an update Telegram returns again while it is being handled, or after it was handled but
-  before the offset passed it, is not handled again;
+  before the offset passed it, is not handled again, nor even parsed again (`Lifecycle.known`:
+  every getUpdates while handlers run returns them all again);
 - at most `WINDOW` (Telegram's batch size, 100) updates are in flight; while handlers run,
   getUpdates is asked at most every `REPOLL_GAP` seconds (each answer repeats the running
   updates), and with a full window only once the oldest has finished;
@@ -28,6 +29,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.adapters.telegram.app import ALLOWED_UPDATES, BotOptions, start_application
+from bot.adapters.telegram.updates import TolerantBot
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,8 @@ class ConfirmingPoller:
 
     async def start(self) -> None:
         application = self.application
+        if isinstance(application.bot, TolerantBot):
+            application.bot.lifecycle.known = self._is_known
         await start_application(application, self._bot_options)
         await application.bot.delete_webhook()
         self._loop_task = asyncio.get_running_loop().create_task(self._poll_forever())
@@ -108,11 +112,12 @@ class ConfirmingPoller:
             self._advance()
 
     def _is_new(self, update_id: int) -> bool:
-        return (
-            update_id >= self.offset
-            and update_id not in self._running
-            and update_id not in self._finished
-        )
+        return not self._is_known(update_id)
+
+    def _is_known(self, update_id: int) -> bool:
+        """Whether `update_id` is being handled, or was handled (before the offset, or after
+        it but not yet confirmed)."""
+        return update_id < self.offset or update_id in self._running or update_id in self._finished
 
     def _handle(self, update: Update) -> None:
         app = self.application
