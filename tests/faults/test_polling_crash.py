@@ -75,3 +75,22 @@ async def test_an_update_being_handled_when_the_bot_is_killed_is_fetched_again(
     assert screen is not None and screen.buttons, "the resident sees the survey"
     assert server.pending_updates == 0, "confirmed after the restart"
     assert "Traceback" not in log
+
+
+async def test_one_resident_flooding_the_bot_does_not_hold_everyone_else_back(
+    server: FakeBotApi, survey: Survey, survey_path: Path, tmp_path: Path
+) -> None:
+    """The offset waits for running updates, and Telegram shows only the 100 after it; one
+    resident's updates run one after the other at Telegram's 1 send/s per chat. Without a cap
+    on what one chat may hold back, 150 quick /starts from one resident kept everyone else's
+    updates invisible for minutes (the other resident below waited for 51 of them)."""
+    flooder = User(444_000_555, "Ivar", language_code="sv")
+    other = User(444_000_666, "Jenny", language_code="sv")
+    async with BotProcess(server, tmp_path, survey_path, per_chat_rate=1) as bot:
+        for _ in range(150):
+            server.send_command(flooder, "/start")
+        server.send_command(other, "/start")
+        await server.wait_for(lambda: server.last_bot_message(other.id) is not None, 90)
+        flooder_sends = len([c for c in server.calls_to("sendMessage") if c.chat_id == flooder.id])
+        await bot.kill()
+    assert flooder_sends < 20, f"the other resident waited for {flooder_sends} of the flood"
