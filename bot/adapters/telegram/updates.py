@@ -90,20 +90,17 @@ class TolerantBot(ExtBot[None]):
     async def _post(self, endpoint: str, data: Any = None, **kwargs: Any) -> Any:
         result = await super()._post(endpoint, data, **kwargs)
         if endpoint == "getUpdates" and isinstance(result, list):
-            known = self.lifecycle.known
-            if known is not None:
-                result = [raw for raw in result if not _is_known(raw, known)]
-            return readable_batch(result, self)
+            return readable_batch(result, self, self.lifecycle.known)
         return result
 
 
-def _is_known(raw: Any, known: Callable[[int], bool]) -> bool:
-    update_id = raw.get("update_id") if isinstance(raw, dict) else None
-    return isinstance(update_id, int) and not isinstance(update_id, bool) and known(update_id)
-
-
-def readable_batch(batch: list[Any], bot: ExtBot[None] | None = None) -> list[Any]:
-    """`batch` with each update PTB cannot read replaced by an empty update (see module doc)."""
+def readable_batch(
+    batch: list[Any],
+    bot: ExtBot[None] | None = None,
+    known: Callable[[int], bool] | None = None,
+) -> list[Any]:
+    """`batch` with each update PTB cannot read replaced by an empty update, and without the
+    updates `known` says are handled already, which are not even parsed (see module doc)."""
     out: list[Any] = []
     last_id: int | None = None
     for raw in batch:
@@ -111,6 +108,8 @@ def readable_batch(batch: list[Any], bot: ExtBot[None] | None = None) -> list[An
         usable = (
             update_id if isinstance(update_id, int) and not isinstance(update_id, bool) else None
         )
+        if usable is not None and known is not None and known(usable):
+            continue
         try:
             Update.de_json(raw, bot)
         except Exception as err:  # anything PTB cannot turn into an Update
