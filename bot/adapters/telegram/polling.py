@@ -43,7 +43,9 @@ WINDOW = 100
 #: Updates of one chat that may hold the offset back at once (a person has a few in flight at
 #: most: a press, a typed answer, a /start; see the module doc).
 PER_CHAT = 3
-#: Seconds to wait after a failed getUpdates before asking again.
+#: Seconds to wait after failed getUpdates calls before asking again: `REPOLL_GAP` doubled per
+#: failure in a row, at most `RETRY_DELAY`. (Re-polling every 50 ms, one fixed second per
+#: failure kept the poller asleep most of the time when one call in ten failed.)
 RETRY_DELAY = 1.0
 #: While handlers run, seconds between two getUpdates at most (each returns the running ones
 #: again, to be parsed again: this bounds that cost to 20 refetches a second).
@@ -97,6 +99,7 @@ class ConfirmingPoller:
 
     async def _poll_forever(self) -> None:
         bot = self.application.bot
+        failures = 0
         while not self._stopping:
             try:
                 updates = await bot.get_updates(
@@ -107,8 +110,10 @@ class ConfirmingPoller:
                 )
             except TelegramError as err:
                 log.warning("getUpdates failed, retrying: %s: %s", type(err).__name__, err)
-                await asyncio.sleep(RETRY_DELAY)
+                failures += 1
+                await asyncio.sleep(min(RETRY_DELAY, REPOLL_GAP * 2**failures))
                 continue
+            failures = 0
             for update in updates:
                 if self._is_new(update.update_id):
                     self._handle(update)
