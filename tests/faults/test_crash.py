@@ -4,11 +4,10 @@ database each time.
 
 What this proves: a hard crash loses no answer a resident saw accepted (the screen moved on),
 stores no completed response twice and loses none, leaves the tallies equal to a recount of the
-stored responses (so no partial response is counted) and leaves a sound SQLite file. The bot
-polls with its default, confirming after handling: an update the crash interrupted is handled
-again after the restart, and changes nothing twice (a typed answer is applied once, a press is
-stale by its step). While the bot is down the resident sees no change and asks again with
-/start, as a person would; those are handled after the restart too.
+stored responses (so no partial response is counted) and leaves a sound SQLite file. A press
+the crash swallowed (with the default polling, PTB confirms updates before handling them) is
+repeated by the resident, as a person would: the screen did not change, so they ask again with
+/start.
 """
 
 from __future__ import annotations

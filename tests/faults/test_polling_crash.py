@@ -1,7 +1,7 @@
-"""At-least-once in polling mode: the real bot (`python -m bot run`, default polling) is killed
-with SIGKILL while it handles a resident's /start; the update was not confirmed (the offset
-moves only past handled updates), so the restarted bot fetches it again and handles it: the
-resident does not have to send anything again.
+"""At-least-once in polling mode: the real bot (`python -m bot run` with
+SURVEYBOT_POLLING=confirm-after) is killed with SIGKILL while it handles a resident's /start;
+the update was not confirmed (the offset moves only past handled updates), so the restarted bot
+fetches it again and handles it: the resident does not have to send anything again.
 
 (With python-telegram-bot's own updater, SURVEYBOT_POLLING=early, the next getUpdates confirms
 the update before its handler ran, and the killed bot's update is gone: this test fails.)
@@ -18,6 +18,9 @@ from aiohttp import web
 from bot.survey.model import Survey
 from tests.fakes.bot_api import FakeBotApi, User
 from tests.faults.bot_process import BotProcess
+
+#: The bot's environment for at-least-once polling.
+CONFIRMING = {"SURVEYBOT_POLLING": "confirm-after"}
 
 
 class Hang:
@@ -57,7 +60,7 @@ async def test_an_update_being_handled_when_the_bot_is_killed_is_fetched_again(
 ) -> None:
     user = User(444_000_222, "Gustav", language_code="sv")
     hang = Hang(server, "sendMessage")
-    async with BotProcess(server, tmp_path, survey_path) as bot:
+    async with BotProcess(server, tmp_path, survey_path, extra_env=CONFIRMING) as bot:
         hang.arm()  # the bot's reply now hangs: it is mid-update below
         before = len(server.calls)
         server.send_command(user, "/start")
@@ -86,7 +89,9 @@ async def test_one_resident_flooding_the_bot_does_not_hold_everyone_else_back(
     updates invisible for minutes (the other resident below waited for 51 of them)."""
     flooder = User(444_000_555, "Ivar", language_code="sv")
     other = User(444_000_666, "Jenny", language_code="sv")
-    async with BotProcess(server, tmp_path, survey_path, per_chat_rate=1) as bot:
+    async with BotProcess(
+        server, tmp_path, survey_path, per_chat_rate=1, extra_env=CONFIRMING
+    ) as bot:
         for _ in range(150):
             server.send_command(flooder, "/start")
         server.send_command(other, "/start")

@@ -1,7 +1,7 @@
 """An update handled again after a crash changes nothing twice (issue 16 item 2): the real bot
-(`python -m bot run`, default polling) is killed with SIGKILL after a resident's step was stored
-but before Telegram was told the update was handled (the bot hangs on showing the next screen),
-so the restarted bot handles the same update again.
+(`python -m bot run`, SURVEYBOT_POLLING=confirm-after) is killed with SIGKILL after a
+resident's step was stored but before Telegram was told the update was handled (the bot hangs
+on showing the next screen), so the restarted bot handles the same update again.
 
 - A typed answer is applied once: it is not taken as the answer to the next question (a number
   typed for "years" would otherwise also answer "children"); the resident sees the next
@@ -22,7 +22,7 @@ from tests.fakes.bot_api import FakeBotApi, User
 from tests.fakes.residents import Resident, Screen
 from tests.faults.bot_process import BotProcess
 from tests.faults.conftest import CRASH_REJECTIONS, read_store, unexpected_rejections
-from tests.faults.test_polling_crash import Hang
+from tests.faults.test_polling_crash import CONFIRMING, Hang
 
 SURVEY = """\
 id: redelivery_test
@@ -79,7 +79,7 @@ async def test_a_typed_answer_handled_again_after_a_crash_is_applied_once(
 ) -> None:
     resident = Resident(server, User(444_000_333, "Greta", language_code="sv"))
     hang = Hang(server, "sendMessage")
-    async with BotProcess(server, tmp_path, survey_file) as bot:
+    async with BotProcess(server, tmp_path, survey_file, extra_env=CONFIRMING) as bot:
         await resident.send_command("/start", timeout=30)
         await resident.press(data=f"{_step(resident)}:go", timeout=30)  # Start
         await resident.press(data=f"{_step(resident)}:c:north", timeout=30)
@@ -114,7 +114,7 @@ async def test_a_press_handled_again_after_a_crash_draws_the_current_step(
 ) -> None:
     resident = Resident(server, User(444_000_444, "Hugo", language_code="sv"))
     hang = Hang(server, "editMessageText")
-    async with BotProcess(server, tmp_path, survey_file) as bot:
+    async with BotProcess(server, tmp_path, survey_file, extra_env=CONFIRMING) as bot:
         await resident.send_command("/start", timeout=30)
         await resident.press(data=f"{_step(resident)}:go", timeout=30)  # Start
         pressed_on = resident.current().message_id
