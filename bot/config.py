@@ -74,7 +74,8 @@ class Settings(BaseSettings):
     #: Python logging level.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     #: Polling: "confirm-after" confirms an update to Telegram only once it was handled (a crash
-    #: loses no press); "early" is python-telegram-bot's own updater (confirms before handling).
+    #: loses no press); "early" is python-telegram-bot's own updater (confirms before handling;
+    #: still the default, see docs/production.md).
     polling: Literal["confirm-after", "early"] = "early"
     #: Webhook mode: the public HTTPS URL Telegram POSTs updates to (unset: long polling).
     webhook_url: str | None = None

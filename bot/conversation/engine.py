@@ -6,9 +6,13 @@ new session and the replies to show. No asyncio, no Telegram, no storage.
 
 What must hold:
 - invalid input is a reply (`Ask` with a `problem`, `Stale`, `Hint`), never an exception, and it
-  leaves the session unchanged;
+  leaves the session unchanged (but for the message id it records, below);
 - every button carries the session's `step`; a press whose step is not the current one is stale
   (an old message, a double press, a redelivered update) and changes nothing;
+- a message is applied at most once: a message event whose chat-local `message` id is not
+  above the session's `message` was applied already (Telegram delivered it again after a
+  crash): nothing changes and the current screen is shown again. Any other message event with
+  an id records it in the session it leaves (`Session.message`), whatever it did;
 - `show_if` is honoured forwards and on Back; answers made irrelevant are dropped;
 - a completed survey yields exactly one `Completed` with the final answers.
 
@@ -24,8 +28,9 @@ replies, re-exported here; `bot.conversation.answers` owns what answers mean):
   language button's source): a declared code, else `OTHER`; `Completed` carries it;
 - only `Opened`, `Restarted` and a valid `LanguageChosen` create a session; without one, typed
   text and stickers get a `Hint`, buttons `Stale`;
-- the session is first fitted to the survey as it is now (`_settle`: the admin may have
-  reloaded it). If that moved the resident, a button press is answered with the new screen;
+- the session is first fitted to the survey as it is now (`bot.conversation.settling`: the
+  admin may have reloaded it). If that moved the resident, a button press is answered with the
+  new screen;
 - Back from the first question returns to the intro; answers are kept until replaced, and a
   question returned to shows its earlier answer in `Ask.selected` (number and text answers as
   text); a multi question starts with its earlier answer toggled on;
@@ -38,6 +43,7 @@ replies, re-exported here; `bot.conversation.answers` owns what answers mean):
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from bot.conversation.answers import (
@@ -52,9 +58,9 @@ from bot.conversation.answers import (
     progress,
     prune,
     questions_before,
-    resume_point,
     visible_questions,
 )
+from bot.conversation.settling import settle
 from bot.conversation.vocabulary import (
     AlreadyAnswered,
     Ask,
@@ -135,10 +141,28 @@ __all__ = [
 # --- the state machine ------------------------------------------------------------------------
 
 _BUTTON_EVENTS = (Began, ChoicePicked, ChoiceToggled, MultiDone, Skipped, WentBack)
+#: Events that are the resident's own chat messages (they may carry the message's id).
+_MESSAGE_EVENTS = (Opened, Restarted, TextSent, Unexpected)
 
 
 def advance(survey: Survey, session: Session | None, event: Event, now: datetime) -> Transition:
     """Apply one event to a resident's session. Pure: same inputs, same result."""
+    message = event.message if isinstance(event, _MESSAGE_EVENTS) else None
+    if message is None:
+        return _apply(survey, session, event, now)
+    if session is not None and session.message is not None and message <= session.message:
+        if not survey.is_open(now):
+            return _apply(survey, session, event, now)  # Closed, nothing changes
+        return _show(survey, settle(survey, session))  # applied before: show where they are
+    transition = _apply(survey, session, event, now)
+    after = transition.session
+    if after is None:
+        return transition
+    return replace(transition, session=after.model_copy(update={"message": message}))
+
+
+def _apply(survey: Survey, session: Session | None, event: Event, now: datetime) -> Transition:
+    """`advance` without the check for a message applied before."""
     language = _language(survey, session, event)
     if isinstance(event, Cancelled):
         return Transition(None, (Discarded(language),))
@@ -147,7 +171,7 @@ def advance(survey: Survey, session: Session | None, event: Event, now: datetime
         return Transition(session, (Closed(language, not_yet=not_yet),))
     if session is None:
         return _first_event(survey, event, language)
-    settled = _settle(survey, session)
+    settled = settle(survey, session)
     if isinstance(event, _BUTTON_EVENTS) and event.step != settled.step:
         if settled.step != session.step:  # the survey changed under the resident: show anew
             return _show(survey, settled)
@@ -355,45 +379,3 @@ def _ask(survey: Survey, session: Session, problem: Problem | None = None) -> As
         can_skip=question.optional,
         problem=problem,
     )
-
-
-def _settle(survey: Survey, session: Session) -> Session:
-    """Fit a session to the survey as it is now (the admin may have reloaded it).
-
-    Answers to removed or retired questions and choices, or to questions now hidden, are
-    dropped; a language no longer offered becomes the default; the resident stays on the
-    current question if it is still asked and every visible question before it is answered,
-    else goes to the first visible unanswered question (the last visible one if all are
-    answered; the intro if none is left). The step increases only if the screen changes, so
-    an unaffected resident's buttons stay valid. A session that already fits is returned as is.
-    """
-    language = session.language if session.language in survey.languages else None
-    answers = prune(survey, session.answers)
-    target = resume_point(survey, answers, session.current) if session.stage == "asking" else None
-    pending: tuple[str, ...] = ()
-    history: tuple[str, ...] = ()
-    if target is None:
-        stage, current = "intro", None
-    else:
-        stage, current = "asking", target.id
-        earlier = session.pending if target.id == session.current else answers.get(target.id)
-        pending = pending_for(target, earlier)
-        history = tuple(q.id for q in questions_before(survey, answers, target.id))
-    settled = session.model_copy(
-        update={
-            "survey_version": survey.version,
-            "language": language or survey.default_language,
-            "stage": stage,
-            "current": current,
-            "answers": answers,
-            "pending": pending,
-            "history": history,
-        }
-    )
-    if settled == session:
-        return session
-    screen_changed = (
-        (settled.stage, settled.current, settled.pending, settled.language)
-        != (session.stage, session.current, session.pending, session.language)
-    ) or (current is not None and answers.get(current) != session.answers.get(current))
-    return settled.model_copy(update={"step": session.step + 1}) if screen_changed else settled

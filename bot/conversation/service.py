@@ -27,7 +27,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from pydantic import ValidationError
@@ -118,7 +118,7 @@ class SurveyService:
             language = _language(survey, telegram_language)
             return StepResult((AlreadyAnswered(language),), None, None)
         if isinstance(event, TextSent):
-            event = TextSent(scrub(event.text))
+            event = replace(event, text=scrub(event.text))
         transition = advance(survey, before, event, now)
         after = transition.session
         if transition.completed is not None:
@@ -140,7 +140,9 @@ class SurveyService:
         session = await self._load(keys)
         if session is None:
             return
-        typed_ids = session.typed + ((typed,) if typed is not None else ())
+        typed_ids = session.typed
+        if typed is not None and typed not in typed_ids:  # (a message shown again: kept once)
+            typed_ids += (typed,)
         updated = session.model_copy(update={"screen": message_id, "typed": typed_ids})
         if updated != session:
             day = _day(self._clock())

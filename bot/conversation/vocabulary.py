@@ -7,7 +7,8 @@ What must hold:
   JSON), events and replies are frozen dataclasses; nothing here has behaviour or I/O;
 - events are named as facts ("what happened"), replies as instructions ("what to show");
 - events with a `step` are the button events, and every reply with buttons (`ShowIntro`,
-  `Ask`) carries the session's `step`.
+  `Ask`) carries the session's `step`; events with a `message` are the resident's own chat
+  messages, and carry its chat-local id when the adapter knows it.
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ class Session(BaseModel):
     screen: int | None = None
     #: Chat messages with typed answers, to delete later. Owned by the adapter; kept as is.
     typed: tuple[int, ...] = ()
+    #: The chat-local id of the last message (typed text, a command) applied to this session:
+    #: a message with this id or a lower one is one delivered again (after a crash before
+    #: Telegram learnt it was handled), and is not applied twice. Message ids in a private chat
+    #: are that chat's own counter, never global; nothing else about the message is kept.
+    message: int | None = None
     #: Where the resident found the survey: a declared source code or `OTHER`, fixed when the
     #: session is created (a later /start with another link does not change it).
     source: str = OTHER
@@ -59,6 +65,8 @@ class Opened:
 
     language: str | None = None
     payload: str | None = None
+    #: The message's id in the resident's chat (see `Session.message`); None: not known.
+    message: int | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,8 @@ class TextSent:
     """The resident typed a message (the answer to a text or number question, or a mistake)."""
 
     text: str
+    #: The message's id in the resident's chat (see `Session.message`); None: not known.
+    message: int | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,9 @@ class WentBack:
 @dataclass(frozen=True)
 class Restarted:
     """/restart: forget the answers in progress and start again from the first question."""
+
+    #: The message's id in the resident's chat (see `Session.message`); None: not known.
+    message: int | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +154,9 @@ class Unexpected:
     """Something that is not an answer: a sticker, a photo, an edited message..."""
 
     kind: UnexpectedKind
+    #: The message's id in the resident's chat (see `Session.message`); None: not known (and
+    #: for an edit, whose id is the edited message's).
+    message: int | None = None
 
 
 Event = (

@@ -5,8 +5,9 @@ database each time.
 What this proves: a hard crash loses no answer a resident saw accepted (the screen moved on),
 stores no completed response twice and loses none, leaves the tallies equal to a recount of the
 stored responses (so no partial response is counted) and leaves a sound SQLite file. A press
-the crash swallowed (PTB confirms updates before handling them) is repeated by
-the resident, as a person would: the screen did not change, so they ask again with /start.
+the crash swallowed (with the default polling, PTB confirms updates before handling them) is
+repeated by the resident, as a person would: the screen did not change, so they ask again with
+/start.
 """
 
 from __future__ import annotations

@@ -12,6 +12,11 @@ What must hold:
   when that message cannot be edited; what the survey message shows is known from
   `bot.adapters.telegram.shown`, never from the press's snapshot of it. A typed action always
   shows the current step below it. A message that no longer exists is replaced by a new one;
+- an update handled again (Telegram delivers it again after a crash before it was confirmed)
+  changes nothing twice and leaves the resident the current step with its buttons: a press is
+  stale by its step and draws the step again (this process has not drawn it yet); a message
+  carries its chat-local id to the engine, which applies a message once and otherwise shows the
+  current step again, below it;
 - buttons work only in the resident's own private chat; an update without a sender, chat or
   message is ignored;
 - nothing here logs or keeps a user id, name or answer; handlers never touch the store (the
@@ -77,11 +82,14 @@ class ResidentHandlers:
         if user is None or update.message is None:
             return
         payload = context.args[0] if context.args else None
-        await self._typed_step(update, context, Opened(user.language_code, payload))
+        opened = Opened(user.language_code, payload, message=update.message.message_id)
+        await self._typed_step(update, context, opened)
 
     async def restart(self, update: Update, context: Context) -> None:
         """/restart: from the first question again."""
-        await self._typed_step(update, context, Restarted())
+        if update.message is None:
+            return
+        await self._typed_step(update, context, Restarted(update.message.message_id))
 
     async def cancel(self, update: Update, context: Context) -> None:
         """/cancel: delete the answers in progress (and the survey message)."""
@@ -140,14 +148,15 @@ class ResidentHandlers:
         """A typed message: the answer to a text or number question, or a mistake."""
         if update.message is None or update.message.text is None:
             return
-        await self._typed_step(update, context, TextSent(update.message.text))
+        typed = TextSent(update.message.text, message=update.message.message_id)
+        await self._typed_step(update, context, typed)
 
     async def other(self, update: Update, context: Context) -> None:
         """Stickers, photos, voice, locations, contacts...: a hint, nothing changes."""
         message = update.message
         if message is None:
             return
-        await self._typed_step(update, context, Unexpected(_kind_of(message)))
+        await self._typed_step(update, context, Unexpected(_kind_of(message), message.message_id))
 
     async def edited(self, update: Update, context: Context) -> None:
         """An edited message: edits are not read as answers."""

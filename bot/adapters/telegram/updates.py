@@ -10,6 +10,10 @@ matches, with one log line carrying the update id only.
 What must hold:
 - the offset PTB confirms (the last update's id + 1) never goes back: an unreadable update with
   no usable id gets the id of the update before it in the batch, and is dropped if it has none;
+- with `Lifecycle.known` set (by `bot.adapters.telegram.polling.ConfirmingPoller`), updates it
+  already handles or handled are dropped from a batch before anything parses them: a confirming
+  poller gets every running update again with each getUpdates, and parsing them again each time
+  (a few ms each) starved the handlers under load;
 - a 401/404 on getUpdates (the token was revoked while running) is reported once to
   `on_token_rejected` and not raised into PTB's polling loop (which would log a traceback and
   leave the process running without polling); the call then waits until polling stops.
@@ -46,6 +50,8 @@ class Lifecycle:
     stopping: bool = False
     #: The HTTP request objects, to close them if starting failed.
     requests: tuple[BaseRequest, ...] = ()
+    #: Update ids already being handled or handled, not to be parsed again (see module doc).
+    known: Callable[[int], bool] | None = None
 
 
 class TolerantBot(ExtBot[None]):
@@ -84,12 +90,17 @@ class TolerantBot(ExtBot[None]):
     async def _post(self, endpoint: str, data: Any = None, **kwargs: Any) -> Any:
         result = await super()._post(endpoint, data, **kwargs)
         if endpoint == "getUpdates" and isinstance(result, list):
-            return readable_batch(result, self)
+            return readable_batch(result, self, self.lifecycle.known)
         return result
 
 
-def readable_batch(batch: list[Any], bot: ExtBot[None] | None = None) -> list[Any]:
-    """`batch` with each update PTB cannot read replaced by an empty update (see module doc)."""
+def readable_batch(
+    batch: list[Any],
+    bot: ExtBot[None] | None = None,
+    known: Callable[[int], bool] | None = None,
+) -> list[Any]:
+    """`batch` with each update PTB cannot read replaced by an empty update, and without the
+    updates `known` says are handled already, which are not even parsed (see module doc)."""
     out: list[Any] = []
     last_id: int | None = None
     for raw in batch:
@@ -97,6 +108,8 @@ def readable_batch(batch: list[Any], bot: ExtBot[None] | None = None) -> list[An
         usable = (
             update_id if isinstance(update_id, int) and not isinstance(update_id, bool) else None
         )
+        if usable is not None and known is not None and known(usable):
+            continue
         try:
             Update.de_json(raw, bot)
         except Exception as err:  # anything PTB cannot turn into an Update

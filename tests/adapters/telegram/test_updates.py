@@ -4,7 +4,10 @@ id of what `readable_batch` returns must be the highest usable id of the batch."
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+import pytest
 
 from bot.adapters.telegram.updates import readable_batch
 
@@ -32,3 +35,16 @@ def test_an_unreadable_last_update_without_a_usable_id_keeps_the_offset() -> Non
 
 def test_a_batch_of_only_unusable_updates_is_empty() -> None:
     assert readable_batch([BROKEN, "not an update", None]) == []
+
+
+def test_updates_the_confirming_poller_knows_are_dropped_before_they_are_parsed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Every getUpdates of the confirming poller returns the running updates again: they are
+    not parsed again (a broken one would otherwise be logged at every poll)."""
+    broken = {"update_id": 42, **BROKEN}
+    running = {41, 42}
+    with caplog.at_level(logging.WARNING):
+        assert readable_batch([GOOD, broken], known=running.__contains__) == []
+        assert readable_batch([GOOD, broken], known=lambda _: False) == [GOOD, {"update_id": 42}]
+    assert len(caplog.records) == 1, "only the poll that saw the broken update first logs it"
