@@ -29,7 +29,18 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 #: Files (or folders) that take longest, longest first: they are handed to the workers before the
 #: rest. A file missing here only runs later; measured with `pytest --durations=60`.
-SLOW_FIRST = ("tests/faults/", "tests/test_benchmarks_smoke.py", "tests/e2e/")
+SLOW_FIRST = (
+    "tests/faults/",
+    "tests/stats/test_publication_property.py",
+    "tests/test_benchmarks_smoke.py",
+    "tests/e2e/test_many_residents.py",
+    "tests/adapters/terminal/test_chat_input.py",
+    "tests/stats/test_report.py",
+    "tests/cli/test_report.py",
+    "tests/cli/test_main.py",
+    "tests/e2e/",
+    "tests/cli/",
+)
 #: Folders whose files run one after another in one worker (one xdist work unit): the fault
 #: tests each run a subprocess bot against deadlines (patience, retry windows), as they did
 #: before the suite ran on two workers; two of them at once would halve each one's CPU.
