@@ -9,8 +9,9 @@ choice so that its short window always has some), and the memory growth of in-pr
 (< 30 MB). Not asserted: the speed targets (answers/s, /stats time ratio, store steps/s). On a
 CI machine shared by other jobs they measure the neighbours as much as the bot; they are ratios
 within one run and are checked by a full run (`python -m benchmarks --strict`, see
-docs/performance.md), not here. The --quick sizes keep this test at about a minute on an idle
-machine (a few minutes on a loaded one).
+docs/performance.md), not here. The --quick sizes (`QUICK` in benchmarks/__main__.py) are the
+smallest that still check each part; its longest part is the report benchmark, whose time
+hardly depends on the number of responses (the PDF's charts and layout).
 """
 
 from __future__ import annotations

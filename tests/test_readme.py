@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,19 @@ def test_files_the_bot_creates_are_ignored_by_git(name: str) -> None:
 def test_measured_figures_live_only_in_the_performance_doc() -> None:
     figures = re.findall(r"\d[\d,.]*\s?(?:steps/s|/s\b|MB\b| ms\b| s\b)", README)
     assert figures == [], f"README repeats measured figures; link docs/performance.md: {figures}"
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    """`.ci/run` ends with the README's install-and-test line, and that line's `pytest` takes
+    its worker count from pyproject.toml (so CI runs the suite the way a developer does)."""
+    block = re.search(r"Install and run the whole test suite.*?```sh\n(.*?)\n```", README, re.S)
+    assert block is not None, "the README lost its test command"
+    command = block[1].strip()
+    ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert ci_lines[-1] == command, (ci_lines[-1], command)
+    assert command.endswith(".venv/bin/pytest"), command
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    addopts = config["tool"]["pytest"]["ini_options"]["addopts"].split()
+    assert "-n" in addopts and "--dist" in addopts, addopts
+    test_extra = config["project"]["optional-dependencies"]["test"]
+    assert any(dependency.startswith("pytest-xdist") for dependency in test_extra), test_extra

@@ -21,7 +21,6 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from ruamel.yaml import YAML
 
-from bot.stats.charts import chart_figure
 from bot.stats.intervals import Interval
 from bot.stats.lagesbild import Figure, IndicatorResult
 from bot.stats.report import QuestionSection, Report
@@ -103,6 +102,10 @@ def _context(report: Report, language: str) -> dict[str, Any]:
 
 def _chart_svg(table: Table, survey: Survey) -> bytes:
     """The table's chart as SVG: vector graphics keep the PDF small and sharp in print."""
+    # matplotlib takes a second to import: only when a chart is drawn, not in every command
+    # (`survey-bot run` imports this module for the staff's /report)
+    from bot.stats.charts import chart_figure
+
     buffer = io.BytesIO()
     chart_figure(table, survey).savefig(buffer, format="svg")
     return buffer.getvalue()
