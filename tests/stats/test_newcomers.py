@@ -1,0 +1,39 @@
+"""Streams in which comparing two publications told staff what every newcomer answered, found
+by the property test (`tests.stats.test_publication_property`) before the audit modelled the
+newcomers (`bot.stats.newcomers`): the audit only knew counts shown in both publications, while
+a reader also combines growths of hidden counts and zero growths through the survey's sums.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.stats.publishing import attack
+from tests.stats.test_disclosure import world
+
+#: k = 3, two areas, nothing optional, no follow-up.
+CONFIG = (3, 2, False, False, False, False)
+
+
+@pytest.mark.parametrize(
+    ("chosen", "leak"),
+    [
+        # "park" 4 -> 4 and "station" 3 -> 3 shown, "answered places" 11 -> 14: each of the
+        # three newcomers chose at least one place, so all three chose "street".
+        (
+            [129, 147, 129, 81, 91, 129, 9, 129, 156, 166, 156, 129, 129, 156],
+            "answered places: street is 3 of 3",
+        ),
+        # "unsure" 6 -> 6, "safe and young" and "unsafe and young" 0 -> 0 shown: no newcomer
+        # is young, so all three newcomers are old (although "old" is hidden in both).
+        (
+            [55, 21, 21, 21, 167, 49, 142, 167, 21, 167, 63, 167, 167, 138],
+            "answered age: old is 3 of 3",
+        ),
+    ],
+)
+def test_newcomers_who_answered_alike_are_not_revealed(chosen: list[int], leak: str) -> None:
+    _, space, _ = world(CONFIG)
+    residents = [space.profiles[i] for i in chosen]
+    found = attack(space, None, residents, [11, 14])
+    assert found == [], f"expected no finding like {leak!r}, got {found[:5]}"
