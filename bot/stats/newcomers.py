@@ -84,7 +84,7 @@ class Newcomers:
         sums: Sequence[Sum],
         overlapping: Sequence[Sum],
     ) -> None:
-        values = model.values
+        self.values = values = model.values
         self.active = history.last_known is not None and not history.empty
         before = {q: history.at_last(q) for q in values} if self.active else {}
         #: Each count's growth since the last publication.
@@ -123,8 +123,11 @@ class Newcomers:
         self.zero = zeros_within(self.sums, self.delta, known)
 
     def constant(self, q: Quantity, unknown_now: Callable[[Quantity], bool]) -> bool:
-        """Whether a reader knows the growth without solving anything."""
-        return q in self.seen and not unknown_now(q)
+        """Whether a reader knows the growth without solving anything: the count now and
+        then, or a count known to be zero now (it was zero then too)."""
+        if unknown_now(q):
+            return False
+        return q in self.seen or self.values[q] == 0
 
     def extend(
         self,

@@ -37,3 +37,15 @@ def test_newcomers_who_answered_alike_are_not_revealed(chosen: list[int], leak: 
     residents = [space.profiles[i] for i in chosen]
     found = attack(space, None, residents, [11, 14])
     assert found == [], f"expected no finding like {leak!r}, got {found[:5]}"
+
+
+def test_a_later_zero_does_not_pin_a_count_hidden_earlier() -> None:
+    """ "unsure in the east" is hidden (0) in publication 3 and shown as 0 in publication 4, so
+    it was 0 in publication 3 too; with "unsure in the north" 7 shown in publication 3 (and
+    nobody in the south), the hidden "unsure" 7 of publication 3 followed. (Found when a count
+    unchanged since a publication that hid it was first allowed to be shown.)"""
+    _, space, _ = world((3, 3, False, False, True, False))
+    chosen = [43, 43, 43, 23, 0, 23, 23, 23, 0, 23, 23, 0, 0, 23, 258, 0, 0, 0, 0, 23, 0, 141]
+    chosen += [258, 0, 0, 0, 0, 258, 258, 141, 0, 258]
+    residents = [space.profiles[i] for i in chosen]
+    assert attack(space, None, residents, [1, 2, 3, 12, 19, 32]) == []
