@@ -59,14 +59,13 @@ def audit_at(commit: str) -> tuple[Audit, type[History]] | None:
     return loaded["disclosure"].audit, loaded["history"].History
 
 
-def run(publications: int, n: int, audit: Audit, history_type: type[History]) -> list[str]:
+def run(publications: int, n: int, audit: Audit, history_type: type[History]) -> None:
     survey = shipped_survey()
     k = survey.min_group_size
     stream = halmstad_responses(survey, n)
     looks = [round(n * (d + 1) / 31) for d in range(31)][:publications]
     history = history_type()
     done: list[Publication] = []
-    lines = []
     for look in looks:
         model = tally_model(survey, snapshot_of_answers(survey, stream[:look]))
         began = time.perf_counter()
@@ -75,28 +74,29 @@ def run(publications: int, n: int, audit: Audit, history_type: type[History]) ->
         history = history_type.from_json(history.after(model, known).to_json())
         done.append(Publication(model, suppressed, seconds))
         hidden, lost = hidden_share(done[-1])
-        lines.append(
+        print(
             f"  after {look:5}: audit {seconds * 1000:7.0f} ms, hides {hidden:6.1%} of answer "
-            f"counts, {lost:6.1%} of split percentages"
+            f"counts, {lost:6.1%} of split percentages",
+            flush=True,
         )
     times = [p.seconds for p in done]
-    lines.append(
+    print(
         f"  audit {statistics.median(times) * 1000:.0f} ms median, {max(times) * 1000:.0f} ms "
-        f"max; attacks that succeed: {review_attacks(done, k)}"
+        f"max; attacks that succeed: {review_attacks(done, k)}",
+        flush=True,
     )
-    return lines
 
 
 def main(publications: int = 31, n: int = 1_500, commit: str = BEFORE) -> None:
     print(f"daily looks at {n:,} responses, the first {publications}", flush=True)
+    print("the audit now:", flush=True)
+    run(publications, n, audit, History)
     before = audit_at(commit)
     if before is None:
         print(f"  ({commit} not found in git)")
     else:
         print(f"the audit at {commit}:", flush=True)
-        print("\n".join(run(publications, n, *before)), flush=True)
-    print("the audit now:", flush=True)
-    print("\n".join(run(publications, n, audit, History)), flush=True)
+        run(publications, n, *before)
 
 
 if __name__ == "__main__":

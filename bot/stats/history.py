@@ -22,11 +22,12 @@ reader compute (the audit in `bot.stats.disclosure` then hides it and its comple
 - every member count and the total of a group that grew by 1..k-1 since a reader last knew
   them: the newcomers of a small group, hidden whole as a small group is;
 - a member count that all, or all but one, of the group's k or more newcomers added;
-- only for a history kept before `last_known` existed (version 1): a quantity unchanged since a
-  publication that hid it (showing it would pin the hidden value there). With `last_known`,
-  `bot.stats.newcomers` checks exactly whether a value hidden at the last publication can be
-  computed, and an unchanged count can be shown when it cannot (a hidden count is only ever
-  pinned through the last publication that hid it: a later one that showed it was audited).
+- a zero unchanged since a publication that hid it: a zero now was zero in every earlier
+  publication, so showing (or letting a reader compute) it pins it in all of them, and with it
+  whatever it protected there. For other counts (and before `last_known` existed, version 1:
+  for every count unchanged since a publication that hid it) `bot.stats.newcomers` checks
+  exactly whether a value hidden at the last publication can be computed, so an unchanged
+  count can be shown when it cannot.
 Known values of one quantity thus differ by 0 or at least k, so the last one is enough.
 """
 
@@ -80,7 +81,7 @@ class History:
         values = model.values
         found: set[Quantity] = set()
         for quantity, value in values.items():
-            if self.last_known is None and self.hidden.get(quantity) == value:
+            if self.hidden.get(quantity) == value and (self.last_known is None or not value):
                 found.add(quantity)
             last = self.known.get(quantity)
             if last is not None and quantity not in model.non_answers and 0 < value - last < k:

@@ -49,3 +49,14 @@ def test_a_later_zero_does_not_pin_a_count_hidden_earlier() -> None:
     chosen += [258, 0, 0, 0, 0, 258, 258, 141, 0, 258]
     residents = [space.profiles[i] for i in chosen]
     assert attack(space, None, residents, [1, 2, 3, 12, 19, 32]) == []
+
+
+def test_a_zero_shown_later_does_not_pin_counts_two_publications_back() -> None:
+    """ "unsure in the east" is hidden (0) in publications 2 and 3; shown as 0 in publication 4
+    it was 0 in both, and with "unsure" 6 shown in publication 2 (and nobody in the south) the
+    hidden "unsure in the north" 6 of publication 2 followed."""
+    _, space, _ = world((3, 3, False, False, True, False))
+    chosen = [43, 69, 43, 23, 23, 43, 23, 23, 69, 0, 23, 258, 23, 69, 0, 69, 43, 69, 141, 258]
+    chosen += [258, 0, 258, 69, 0, 69, 69, 23, 141, 0, 23, 0, 258, 0, 0]
+    residents = [space.profiles[i] for i in chosen]
+    assert attack(space, None, residents, [1, 10, 13, 17, 29]) == []
