@@ -20,9 +20,9 @@ from tests.stats.publishing import attack
 from tests.stats.test_disclosure import world
 
 _DEEP = int(os.environ.get("PUBLICATION_EXAMPLES", "0"))
-#: The suite's examples: fixed, and about 20 s on one core.
+#: The suite's examples: fixed, about 20 s of one core.
 EXAMPLES = settings(
-    max_examples=_DEEP or 30,
+    max_examples=_DEEP or 40,
     derandomize=not _DEEP,
     database=None,
     deadline=None,
