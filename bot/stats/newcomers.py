@@ -89,6 +89,8 @@ class Newcomers:
         before = {q: history.at_last(q) for q in values} if self.active else {}
         #: Each count's growth since the last publication.
         self.delta = {q: values[q] - b for q, b in before.items() if b is not None}
+        #: The last value a reader knew of each count (a floor for it ever since).
+        self.last_known_value = history.known
         #: Counts a reader knew exactly at the last publication.
         self.seen = frozenset(history.last_known or ()) & self.delta.keys()
         self.sensitive = sensitive_counts(self.delta, model.non_answers, model.groups, k)
@@ -107,6 +109,7 @@ class Newcomers:
         self.pinned_before: set[Quantity] = set()
         self._columns: dict[Quantity, int] = {}
         self._before_columns: dict[Quantity, int] = {}
+        self._index: Mapping[Quantity, int] = {}
         self._unknown_now: Callable[[Quantity], bool] = lambda q: True
 
     def reset(self) -> None:
@@ -124,10 +127,11 @@ class Newcomers:
 
     def constant(self, q: Quantity, unknown_now: Callable[[Quantity], bool]) -> bool:
         """Whether a reader knows the growth without solving anything: the count now and
-        then, or a count known to be zero now (it was zero then too)."""
+        then, or a count known now to be what it was when last known (zero, or an earlier
+        value: counts only grow, so it was that at the last publication too)."""
         if unknown_now(q):
             return False
-        return q in self.seen or self.values[q] == 0
+        return q in self.seen or self.values[q] == self.last_known_value.get(q, 0)
 
     def extend(
         self,
@@ -144,7 +148,7 @@ class Newcomers:
             return columns
         own: dict[Quantity, int] = {}
         for q in self.delta:
-            if q in self.zero or self.constant(q, unknown_now):
+            if q in self.zero or q in self.derived_zeros or self.constant(q, unknown_now):
                 continue
             if q in self.seen:  # growth = count now - its known value then
                 own[q] = index[q]
@@ -165,7 +169,7 @@ class Newcomers:
                 if q in own:
                     then[own[q]] = 1
                 system.append(then)
-        self._columns, self._before_columns = own, before
+        self._columns, self._before_columns, self._index = own, before, index
         return columns
 
     def known_zero(self, q: Quantity) -> bool:
@@ -186,7 +190,14 @@ class Newcomers:
             if (q in self._before_columns and self._before_columns[q] not in free)
             or (q not in self._before_columns and q in self.determined)
         }
-        new = {q for q in self.determined if self.delta[q] == 0} - self.derived_zeros
+        new = {q for q in self.determined if self.delta[q] == 0}
+        # A count computed now to be what it was when last known was that in between.
+        new.update(
+            q
+            for q, column in self._index.items()
+            if column not in free and self.values[q] == self.last_known_value.get(q, 0)
+        )
+        new -= self.derived_zeros
         self.derived_zeros |= new
         self.new_zeros = new
         return new

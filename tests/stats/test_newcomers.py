@@ -60,3 +60,14 @@ def test_a_zero_shown_later_does_not_pin_counts_two_publications_back() -> None:
     chosen += [258, 0, 258, 69, 0, 69, 69, 23, 141, 0, 23, 0, 258, 0, 0]
     residents = [space.profiles[i] for i in chosen]
     assert attack(space, None, residents, [1, 10, 13, 17, 29]) == []
+
+
+def test_a_count_known_before_and_after_is_known_in_between() -> None:
+    """Those who skipped "feel" are 1 in publication 1 (14 - 13) and 1 in publication 3
+    (29 - 28), so 1 in publication 2 too, which gave the hidden "answered feel" 23 there."""
+    _, space, candidates = world((3, 2, True, False, True, False))
+    chosen = [0, 0, 0, 0, 0, 0, 90, 0, 0, 271, 0, 0, 90, 0, 90, 90, 90, 0, 0, 0, 90, 90]
+    chosen += [0, 0, 0, 0, 0, 0, 0, 271, 90, 0]
+    residents = [space.profiles[i] for i in chosen]
+    looks = [14, 24, 29]
+    assert attack(space, candidates, residents, looks, newcomers_only=True) == []
