@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from bot.stats.history import History
 from bot.stats.model import RESPONSES, Quantity, TallyModel, tally_model
+from bot.stats.newcomers import Newcomers, sensitive_counts, zeros_within
 from bot.stats.span import kernel_support
 from bot.survey.model import Survey
 from storage.base import Snapshot
@@ -103,16 +104,7 @@ def history_after(survey: Survey, snapshot: Snapshot) -> str:
 
 def sensitive_quantities(model: TallyModel, k: int) -> set[Quantity]:
     """Counts that must never be shown or derived: 1..k-1 answers, and all of a small group."""
-    values = model.values
-    found = {q for q, v in values.items() if 0 < v < k and q not in model.non_answers}
-    for group in model.groups:
-        size = values[group.total]
-        if 0 < size < k:
-            found.add(group.total)
-            found.update(group.members)
-        elif size:
-            found.update(m for m in group.members if values[m] and values[m] >= size - 1)
-    return found
+    return sensitive_counts(model.values, model.non_answers, model.groups, k)
 
 
 def audit(
@@ -122,7 +114,8 @@ def audit(
     checked = _Audit(model, k, history or History())
     suppressed = checked.run()
     known = checked.known(suppressed)
-    if any(checked.exposed(q) for q in known):  # showing its zeros again pinned one
+    leaks = checked.newcomers.exposed(checked.public)
+    if leaks or any(checked.exposed(q) for q in known):  # showing its zeros again pinned one
         suppressed = checked.everything()
         known = checked.known(suppressed)
     return suppressed, known
@@ -182,6 +175,8 @@ class _Audit:
         for index, link in enumerate(self.links):
             for q in link:
                 self.links_of.setdefault(q, []).append(index)
+        #: The residents who completed since the last publication (`bot.stats.newcomers`).
+        self.newcomers = Newcomers(model, history, k, self.sums, self.overlapping)
         #: Counts every reader knows whatever is hidden (e.g. "answered q" is the number of
         #: responses when q must be answered): neither protectable nor a useful complement.
         self.public = self.always_known()
@@ -201,6 +196,7 @@ class _Audit:
             self.propagate()
             determined = self.reason()
             exposed = sorted(q for q in determined | self.floored if self.exposed(q))
+            exposed += self.newcomers.exposed(self.public)
             added = [c for q in exposed if (c := self.complement_near(q)) is not None]
             if not added:
                 if exposed:  # nothing left to hide near them: hide everything
@@ -234,10 +230,12 @@ class _Audit:
     def reason(self) -> set[Quantity]:
         """What a reader can compute exactly, alternating sums with non-negativity: a count
         computed to be zero empties every count it contains, which may pin more."""
+        self.newcomers.reset()
         while True:
             self.zero = self.known_zeros()
             determined = self.determined()
             new = {q for q in determined if self.values[q] == 0} - self.derived_zeros
+            new |= self.newcomers.new_zeros
             floored = self.floors(determined)
             if not new and not floored:
                 return determined
@@ -270,28 +268,12 @@ class _Audit:
         """Counts a reader knows are zero without being shown them: the parts of a known zero
         total (nobody chose c, so nobody in any group did), and a total whose parts are all
         known zeros (a multi answer has at least one choice). Public, so not protectable."""
-        zero: set[Quantity] = set()
 
         def known(q: Quantity) -> bool:
             hidden = q in self.suppressed or q in self.hidden
-            return q in zero or (self.values[q] == 0 and (not hidden or q in self.derived_zeros))
+            return self.values[q] == 0 and (not hidden or q in self.derived_zeros)
 
-        grew = True
-        while grew:
-            grew = False
-            for parts, total in self.sums:
-                if self.values[total]:
-                    continue
-                if known(total):
-                    new = [p for p in parts if p not in zero]
-                elif parts and all(known(p) for p in parts):
-                    new = [total]
-                else:
-                    continue
-                if new:
-                    zero.update(new)
-                    grew = True
-        return zero
+        return zeros_within(self.sums, self.values, known)
 
     def propagate(self) -> None:
         """Cheap first pass: a relation with one unknown left gives it away, so hide another
@@ -385,7 +367,10 @@ class _Audit:
             if len(left) == 1:
                 rows.append({total: 1, left[0]: -1})
         restricted = [{index[q]: c for q, c in row.items() if q in index} for row in rows]
-        free = kernel_support([row for row in restricted if row], len(unknown))
+        self.newcomers.find_zeros(self.unknown)
+        columns = self.newcomers.extend(index, self.unknown, self.rows, restricted)
+        free = kernel_support([row for row in restricted if row], columns)
+        self.newcomers.read(free)
         return {q for i, q in enumerate(unknown) if i not in free}
 
 

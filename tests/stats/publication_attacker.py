@@ -8,8 +8,11 @@ is a linear function of y_1..y_t. A number is known exactly iff its function lie
 the published ones; non-negativity is used as a reader can: a derivable zero (over any period
 of publications) empties every profile it counts in that period, and the span is computed again.
 With `candidates` None it uses only the zeros that monotonicity gives (a published count
-unchanged between two publications: none of the newcomers is counted by it), not chains of
-zeros within one publication, which the audit does not cover (see docs/disclosure.md).
+unchanged between two publications: none of the newcomers is counted by it); with
+`newcomers_only` it also derives zeros of `candidates` among the newcomers of any period (chains
+of zeros through other questions, as the audit reasons about newcomers), but not of everyone up
+to a publication: such chains within one publication are the audit's known limit (see
+docs/disclosure.md).
 
 What it reports (each a failure of the guarantee in DESIGN.md):
 - a count published as hidden ("<k") that it computes exactly, unless it computes a zero or
@@ -75,6 +78,8 @@ class HistoryAttacker:
         published: Sequence[Sequence[Shown]],
         states: Sequence[np.ndarray],
         candidates: np.ndarray | None,
+        *,
+        newcomers_only: bool = False,
     ) -> None:
         self.space, self.k = space, space.survey.min_group_size
         self.published = published
@@ -88,10 +93,12 @@ class HistoryAttacker:
             rows += [self.at(t, s.where) for s in shown if isinstance(s.count, int)]
         self.rows = np.array(rows, dtype=float).reshape(len(rows), self.p * self.n)
         self.active = np.ones(self.p * self.n, dtype=bool)
-        if candidates is None:  # zeros only from counts unchanged between publications
-            counted = {s.name: s.where for shown in published for s in shown}
+        if candidates is None or newcomers_only:  # zeros among newcomers only
+            counted = list({s.name: s.where for s in published[0]}.values()) if published else []
+            if candidates is not None:
+                counted += list(candidates.astype(bool))
             pairs = [(i, j) for j in range(self.p) for i in range(j)]
-            vectors = [self.period(i, j, w) for i, j in pairs for w in counted.values()]
+            vectors = [self.period(i, j, w) for i, j in pairs for w in counted]
         else:
             periods = [(i, j) for j in range(self.p) for i in range(-1, j)]
             vectors = [self.period(i, j, c) for i, j in periods for c in candidates]

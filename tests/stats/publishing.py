@@ -73,10 +73,16 @@ def publications(
 
 
 def attack(
-    space: Space, candidates: np.ndarray | None, responses: Sequence[Answers], looks: Sequence[int]
+    space: Space,
+    candidates: np.ndarray | None,
+    responses: Sequence[Answers],
+    looks: Sequence[int],
+    *,
+    newcomers_only: bool = False,
 ) -> list[str]:
-    """Every guarantee broken by publishing `responses` at these looks."""
+    """Every guarantee broken by publishing `responses` at these looks (`HistoryAttacker`)."""
     shown, states = publications(space, responses, looks)
     if not shown:
         return []
-    return HistoryAttacker(space, shown, states, candidates).findings()
+    attacker = HistoryAttacker(space, shown, states, candidates, newcomers_only=newcomers_only)
+    return attacker.findings()

@@ -1,0 +1,108 @@
+"""The disclosure audit over a series of publications, one publication at a time: how long each
+audit takes, how much it hides, and whether it fell back to hiding everything. A lighter look at
+what `benchmarks.stats_bench` reports for the same realistic data set, for work on the audit
+(`bot.stats.disclosure`, `bot.stats.newcomers`).
+
+`python -m benchmarks.audit_bench [publications] [responses] [commit]`: the first
+`publications` of a month of daily looks at `responses` responses (default: all 31 of 1,500),
+with the audit as it is and as it was at `commit` (default `BEFORE`, loaded from git). What must
+hold: the same data set and looks as `stats_bench` ("daily, 31"), so the figures compare; the
+review's attacks are counted on the shown numbers as there (they must stay zero).
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+import types
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks.answers import shipped_survey
+from benchmarks.stats_bench import (
+    Publication,
+    halmstad_responses,
+    hidden_share,
+    review_attacks,
+    snapshot_of_answers,
+)
+from bot.stats.disclosure import audit
+from bot.stats.history import History
+from bot.stats.model import tally_model
+
+#: The audit before the newcomers were modelled (issue 12, helper p12a).
+BEFORE = "ef11d14"
+
+Audit = Callable[..., tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]]]
+
+
+def audit_at(commit: str) -> tuple[Audit, type[History]] | None:
+    """`audit` and `History` as they were at `commit` (None without git)."""
+    root = Path(__file__).resolve().parent.parent
+    loaded: dict[str, types.ModuleType] = {}
+    for name in ("span", "history", "disclosure"):
+        found = subprocess.run(
+            ["git", "show", f"{commit}:bot/stats/{name}.py"],
+            cwd=root, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if found.returncode:
+            return None
+        source = found.stdout
+        for earlier in loaded:
+            source = source.replace(f"bot.stats.{earlier} ", f"before_{earlier} ")
+        module = types.ModuleType(f"before_{name}")
+        sys.modules[module.__name__] = module  # dataclasses look their module up
+        exec(compile(source, f"before_{name}.py", "exec"), module.__dict__)
+        loaded[name] = module
+    return loaded["disclosure"].audit, loaded["history"].History
+
+
+def run(publications: int, n: int, audit: Audit, history_type: type[History]) -> None:
+    survey = shipped_survey()
+    k = survey.min_group_size
+    stream = halmstad_responses(survey, n)
+    looks = [round(n * (d + 1) / 31) for d in range(31)][:publications]
+    history = history_type()
+    done: list[Publication] = []
+    for look in looks:
+        model = tally_model(survey, snapshot_of_answers(survey, stream[:look]))
+        began = time.perf_counter()
+        suppressed, known = audit(model, k, history)
+        seconds = time.perf_counter() - began
+        history = history_type.from_json(history.after(model, known).to_json())
+        done.append(Publication(model, suppressed, seconds))
+        hidden, lost = hidden_share(done[-1])
+        print(
+            f"  after {look:5}: audit {seconds * 1000:7.0f} ms, hides {hidden:6.1%} of answer "
+            f"counts, {lost:6.1%} of split percentages",
+            flush=True,
+        )
+    times = [p.seconds for p in done]
+    print(
+        f"  audit {statistics.median(times) * 1000:.0f} ms median, {max(times) * 1000:.0f} ms "
+        f"max; attacks that succeed: {review_attacks(done, k)}",
+        flush=True,
+    )
+
+
+def main(publications: int = 31, n: int = 1_500, commit: str = BEFORE) -> None:
+    print(f"daily looks at {n:,} responses, the first {publications}", flush=True)
+    print("the audit now:", flush=True)
+    run(publications, n, audit, History)
+    before = audit_at(commit)
+    if before is None:
+        print(f"  ({commit} not found in git)")
+    else:
+        print(f"the audit at {commit}:", flush=True)
+        run(publications, n, *before)
+
+
+if __name__ == "__main__":
+    given = sys.argv[1:]
+    main(
+        int(given[0]) if given else 31,
+        int(given[1]) if len(given) > 1 else 1_500,
+        given[2] if len(given) > 2 else BEFORE,
+    )
