@@ -37,7 +37,7 @@ from bot.stats.disclosure import audit as disclosure_audit
 from bot.stats.history import History
 from bot.stats.model import Quantity, TallyModel, tally_model
 from bot.survey.model import Survey
-from storage.base import Cell, Snapshot
+from storage.base import Cell, Snapshot, every
 from storage.sqlite import SQLiteStore
 
 POOL = 400
@@ -96,7 +96,7 @@ async def stats_once(store: SQLiteStore, survey: Survey) -> tuple[float, float]:
     """Seconds for one cold /stats (read the tallies, build the headline and every table), and
     of those the seconds spent reading the tallies."""
     began = time.perf_counter()
-    snapshot = await store.publish_if_due(survey.id, survey.min_group_size)
+    snapshot = await store.publish_if_due(survey.id, every(survey.min_group_size))
     in_progress = await store.count_sessions(survey.id)
     read = time.perf_counter() - began
     clear_disclosure_cache()

@@ -36,8 +36,18 @@ _WORDS = {
     "dates": {"sv": "Datum", "en": "Dates"},
     "none_yet": {"sv": "inga publicerade svar än", "en": "no published responses yet"},
     "batch": {
-        "sv": "Siffrorna uppdateras i omgångar om minst {k} svar (<{k} = färre än {k}).",
-        "en": "Numbers update in batches of at least {k} responses (<{k} = fewer than {k}).",
+        "sv": "Siffrorna publiceras när antalet svar når nästa steg i en fast plan, inte när "
+        "någon tittar (<{k} = färre än {k}).",
+        "en": "Numbers are released when the responses reach the next step of a fixed plan, "
+        "not when someone looks (<{k} = fewer than {k}).",
+    },
+    "next": {
+        "sv": "Nästa publicering: vid cirka {n} svar.",
+        "en": "Next release: at about {n} responses.",
+    },
+    "closed": {
+        "sv": "Enkäten är stängd: en sista publicering görs om minst {k} svar väntar.",
+        "en": "The survey has closed: a last release is made if at least {k} responses wait.",
     },
     "total": {"sv": "Antal svarande", "en": "Number who answered"},
     "all": {"sv": "Alla", "en": "All"},
@@ -136,7 +146,12 @@ def headline_plain(headline: Headline, width: int | None = None) -> str:
         lines.append(f"{_w('dates', lang)}: {headline.first_day} – {headline.last_day}")
     else:
         lines.append(f"{_w('dates', lang)}: {_w('none_yet', lang)}")
-    lines.append(_w("batch", lang, k=headline.min_group_size))
+    k = headline.min_group_size
+    lines.append(_w("batch", lang, k=k))
+    if headline.next_release is None:
+        lines.append(_w("closed", lang, k=k))
+    else:
+        lines.append(_w("next", lang, n=headline.next_release))
     lines.append(headline.caveat)
     if width is not None:
         lines = [part for line in lines for part in wrap_words(line, width)]
@@ -366,6 +381,7 @@ def headline_json(headline: Headline) -> dict[str, Any]:
         "first_day": headline.first_day.isoformat() if headline.first_day else None,
         "last_day": headline.last_day.isoformat() if headline.last_day else None,
         "suppressed_below": headline.min_group_size,
+        "next_release": headline.next_release,
         "caveat": headline.caveat,
     }
 

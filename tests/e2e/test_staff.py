@@ -18,7 +18,7 @@ from bot.stats.tables import overall_table, split_table
 from bot.stats.text import table_html, table_plain
 from bot.survey.loader import load_survey
 from bot.survey.model import Survey
-from storage.base import Cell, Snapshot
+from storage.base import Cell, Snapshot, never
 from tests.analysis_key import ANALYSIS_PRIVATE
 from tests.e2e.driver import SurveyTaker, step_of
 from tests.e2e.harness import RunningBot, running_bot
@@ -207,7 +207,7 @@ async def test_report_sends_staff_the_lagesbild_of_the_published_results(
         server, small, tmp_path / "s.db", staff_ids=frozenset({STAFF.id})
     ) as bot:
         await _answer(server, small, 6)
-        published = await bot.service.store.publish_if_due(small.id, small.min_group_size)
+        published = await bot.service.store.publish_if_due(small.id, never)
         staff = Resident(server, STAFF)
         await staff.send_command("/report", settle=0.1)
         await server.wait_for(
