@@ -36,18 +36,16 @@ _WORDS = {
     "dates": {"sv": "Datum", "en": "Dates"},
     "none_yet": {"sv": "inga publicerade svar än", "en": "no published responses yet"},
     "batch": {
-        "sv": "Siffrorna publiceras när antalet svar når nästa steg i en fast plan, inte när "
-        "någon tittar (<{k} = färre än {k}).",
-        "en": "Numbers are released when the responses reach the next step of a fixed plan, "
-        "not when someone looks (<{k} = fewer than {k}).",
-    },
-    "next": {
-        "sv": "Nästa publicering: vid cirka {n} svar.",
-        "en": "Next release: at about {n} responses.",
+        "sv": "Siffrorna publiceras vid fasta antal svar, inte när någon tittar (<{k} = färre "
+        "än {k}). Nästa publicering: vid cirka {n} svar.",
+        "en": "Numbers are released at set numbers of responses, not when someone looks (<{k} "
+        "= fewer than {k}). Next release: at about {n} responses.",
     },
     "closed": {
-        "sv": "Enkäten är stängd: en sista publicering görs om minst {k} svar väntar.",
-        "en": "The survey has closed: a last release is made if at least {k} responses wait.",
+        "sv": "Enkäten är stängd: en sista publicering görs om minst {k} svar väntar (<{k} = "
+        "färre än {k}).",
+        "en": "The survey has closed: a last release is made if at least {k} responses wait "
+        "(<{k} = fewer than {k}).",
     },
     "total": {"sv": "Antal svarande", "en": "Number who answered"},
     "all": {"sv": "Alla", "en": "All"},
@@ -146,12 +144,9 @@ def headline_plain(headline: Headline, width: int | None = None) -> str:
         lines.append(f"{_w('dates', lang)}: {headline.first_day} – {headline.last_day}")
     else:
         lines.append(f"{_w('dates', lang)}: {_w('none_yet', lang)}")
-    k = headline.min_group_size
-    lines.append(_w("batch", lang, k=k))
-    if headline.next_release is None:
-        lines.append(_w("closed", lang, k=k))
-    else:
-        lines.append(_w("next", lang, n=headline.next_release))
+    k, next_release = headline.min_group_size, headline.next_release
+    closed = next_release is None
+    lines.append(_w("closed", lang, k=k) if closed else _w("batch", lang, k=k, n=next_release))
     lines.append(headline.caveat)
     if width is not None:
         lines = [part for line in lines for part in wrap_words(line, width)]
