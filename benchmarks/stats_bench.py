@@ -372,18 +372,20 @@ def disclosure_report(n: int = 1_500, every: int = 5, prefix: int = 250) -> list
     survey = shipped_survey()
     k = survey.min_group_size
     stream = halmstad_responses(survey, n)
-    chosen = survey.releases
+    on_demand = {
+        f"on demand: every {every} of first {prefix}": list(range(every, prefix + 1, every)),
+        "on demand: one look a day, 31": [round(n * (d + 1) / 31) for d in range(31)],
+    }
     candidates = {
-        f"chosen: x{chosen.growth:g} from {chosen.first}, step {chosen.step}": chosen,
         "x1.5 from 50, step 50": Releases(first=50, growth=1.5, step=50),
         "x2 from 50, step 50": Releases(first=50, growth=2, step=50),
         "x3 from 50, step 50": Releases(first=50, growth=3, step=50),
     }
-    scenarios = {name: scheduled_looks(survey, n, r) for name, r in candidates.items()}
+    chosen = f"chosen: x{survey.releases.growth:g} from {survey.releases.first}"
+    scenarios = {chosen: scheduled_looks(survey, n, survey.releases), **on_demand}
     # A month of weekly releases; arrivals front-loaded as after a launch (45, 70, 87, 100%).
     scenarios["weekly, 4 weeks"] = [round(n * share) for share in (0.45, 0.70, 0.87, 1.0)]
-    scenarios["on demand: one look a day, 31"] = [round(n * (d + 1) / 31) for d in range(31)]
-    scenarios[f"on demand: every {every} of first {prefix}"] = list(range(every, prefix + 1, every))
+    scenarios.update({name: scheduled_looks(survey, n, r) for name, r in candidates.items()})
     lines = [f"realistic data set: {n:,} responses, k = {k}"]
     print(lines[0], flush=True)
     for name, looks in scenarios.items():
