@@ -25,9 +25,6 @@ from pydantic import Field
 from bot.survey.issues import Issue
 from bot.survey.questions import FrozenModel
 
-#: A number of responses no survey reaches: the release "never" due.
-NEVER = 2**62
-
 
 class Releases(FrozenModel):
     """The release schedule of a survey's published tallies (see the module docstring)."""
