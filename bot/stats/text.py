@@ -42,10 +42,10 @@ _WORDS = {
         "= fewer than {k}). Next release: at about {n} responses.",
     },
     "closed": {
-        "sv": "Enkäten är stängd: en sista publicering görs om minst {k} svar väntar (<{k} = "
-        "färre än {k}).",
-        "en": "The survey has closed: a last release is made if at least {k} responses wait "
-        "(<{k} = fewer than {k}).",
+        "sv": "Enkäten är stängd: de sista svaren publiceras om de är tillräckligt många (<{k} "
+        "= färre än {k}).",
+        "en": "The survey has closed: the last responses are released if there are enough of "
+        "them (<{k} = fewer than {k}).",
     },
     "total": {"sv": "Antal svarande", "en": "Number who answered"},
     "all": {"sv": "Alla", "en": "All"},

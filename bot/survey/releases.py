@@ -2,12 +2,13 @@
 
 A publication is due only at the next **milestone** of the schedule, never because someone
 looks: the first at `first` responses, then each at `max(previous * growth, previous + step)`
-responses (rounded up), and a last one when the survey has closed. Few publications with large
-batches keep the disclosure audit useful: each one is audited against every earlier one
-(docs/disclosure.md has the figures that chose the defaults).
+responses (rounded up), and a last one when the survey has closed and half a step waits.
+Few publications with large batches keep the disclosure audit useful: each one is audited
+against every earlier one (docs/disclosure.md has the figures that chose the defaults).
 
 What must hold:
-- milestones grow strictly, and each batch holds at least `min_group_size` responses
+- milestones grow strictly, and each batch holds at least `min_group_size` responses and,
+  at close, at least half the way to the next milestone
   (`due_after` never asks for fewer), so two publications never differ by 1..k-1 responses;
 - `first` and `step` are at least the survey's `min_group_size` (`release_issues`, an error
   with the file's line, like every survey field);
@@ -45,14 +46,14 @@ class Releases(FrozenModel):
 
     def due_after(self, published: int, min_group_size: int, *, closed: bool = False) -> int:
         """The number of completed responses at which the release after one of `published`
-        responses is due: the first milestone at least `min_group_size` responses later; once
-        the survey has closed, as soon as `min_group_size` more responses wait."""
+        responses is due: the first milestone at least `min_group_size` responses later. Once
+        the survey has closed, as soon as half the way to that milestone waits (and at least
+        `min_group_size`): a last batch much smaller than the ones before would make the
+        audit hide everything in it (docs/disclosure.md, figures)."""
+        upcoming = next(m for m in self.milestones() if m >= published + min_group_size)
         if closed:
-            return published + min_group_size
-        for milestone in self.milestones():
-            if milestone >= published + min_group_size:
-                return milestone
-        raise AssertionError("milestones are endless")  # pragma: no cover
+            return published + max(min_group_size, math.ceil((upcoming - published) / 2))
+        return upcoming
 
 
 def release_issues(releases: object, min_group_size: object) -> list[Issue]:

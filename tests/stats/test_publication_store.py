@@ -110,18 +110,18 @@ def _scheduled(first: int, survey: Survey = SURVEY) -> Survey:
 
 async def test_looking_after_every_response_publishes_only_at_milestones(store: Store) -> None:
     """Staff calling /stats after every response: releases at 10 and 20 only (the old rule,
-    a batch of k, released at 5, 10, 15, 20); once closed, the rest when a batch of k waits."""
+    a batch of k, released at 5, 10, 15, 20); once closed, the rest when half a step waits."""
     survey = _scheduled(10)
     seen = []
     for i, one in enumerate(varied(24)):
         await _complete(store, [one], i)
         seen.append((await publish(store, survey, OPEN)).responses)
     assert seen == [0] * 9 + [10] * 10 + [20] * 5
-    assert (await publish(store, survey, CLOSED)).responses == 20  # 4 wait: not a batch
-    await _complete(store, varied(1, 24), 24)
+    assert (await publish(store, survey, CLOSED)).responses == 20  # 4 wait: not half a step
+    await _complete(store, varied(6, 24), 24)
     assert (await publish(store, survey, OPEN)).responses == 20
     final = await publish(store, survey, CLOSED)
-    assert final.responses == 25 and final.disclosure_history is not None
+    assert final.responses == 30 and final.disclosure_history is not None
 
 
 def _skewed(n: int, seed: int) -> list[dict[str, object]]:

@@ -45,15 +45,16 @@ def test_a_release_is_due_at_the_first_milestone_a_whole_batch_away() -> None:
     assert schedule.due_after(0, 5) == 100
     assert schedule.due_after(130, 5) == 200  # a late look does not move the schedule
     assert schedule.due_after(198, 5) == 400  # 200 would be a batch of 2
-    assert schedule.due_after(198, 5, closed=True) == 203  # closed: whatever batch of k waits
+    assert schedule.due_after(198, 5, closed=True) == 299  # closed: half the way to 400
+    assert schedule.due_after(1600, 5, closed=True) == 2400  # 1,650 is too small a last batch
 
 
-def test_after_closing_any_whole_batch_is_released() -> None:
+def test_after_closing_half_a_step_is_released() -> None:
     survey = parse_survey(PLAIN)  # closes 2027-12-31
     before = datetime(2027, 6, 1, tzinfo=DEFAULT_ZONE)
     after = datetime(2028, 1, 1, 0, 1, tzinfo=DEFAULT_ZONE)
     assert survey.release_due(230, before) == 400
-    assert survey.release_due(230, after) == 235
+    assert survey.release_due(230, after) == 315  # half the way to 400
 
 
 def test_the_schedule_does_not_change_the_version() -> None:
