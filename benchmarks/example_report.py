@@ -24,7 +24,7 @@ from bot.stats.report import Report, build_report, report_json
 from bot.stats.rounds import parse_round
 from bot.survey.model import Survey
 from bot.survey.sources import OTHER, SOURCE
-from storage.base import Response, Store, StoredAnswer
+from storage.base import Response, Store, StoredAnswer, every
 from storage.memory import MemoryStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,14 +52,14 @@ async def fill(
             response=response,
             cells=tally_cells(survey, stored),
         )
-    await store.publish_if_due(survey.id, survey.min_group_size)
+    await store.publish_if_due(survey.id, every(survey.min_group_size))
 
 
 async def example_report(survey: Survey, n: int, language: str = "sv", seed: int = 2026) -> Report:
     """The report on `n` realistic responses (published), with the example 2022 round."""
     store = MemoryStore()
     await fill(store, survey, n, language, seed)
-    snapshot = await store.publish_if_due(survey.id, survey.min_group_size)
+    snapshot = await store.publish_if_due(survey.id, every(survey.min_group_size))
     rounds = [parse_round("2022", survey, ROUND_2022.read_text(encoding="utf-8"))]
     return build_report(survey, snapshot, language, date(2026, 12, 1), rounds)
 

@@ -19,6 +19,7 @@ from benchmarks.stats_bench import clear_disclosure_cache
 from bot.stats.document import report_pdf
 from bot.stats.report import build_report
 from bot.stats.tables import available_tables, overall_table
+from storage.base import every
 from storage.memory import MemoryStore
 
 
@@ -26,7 +27,7 @@ def main(n: int) -> dict[str, float]:
     survey = shipped_survey()
     store = MemoryStore()
     asyncio.run(fill(store, survey, n))
-    snapshot = asyncio.run(store.publish_if_due(survey.id, survey.min_group_size))
+    snapshot = asyncio.run(store.publish_if_due(survey.id, every(survey.min_group_size)))
 
     clear_disclosure_cache()
     started = time.perf_counter()

@@ -37,7 +37,8 @@ from bot.stats.disclosure import audit as disclosure_audit
 from bot.stats.history import History
 from bot.stats.model import Quantity, TallyModel, tally_model
 from bot.survey.model import Survey
-from storage.base import Cell, Snapshot
+from bot.survey.releases import Releases
+from storage.base import Cell, Snapshot, every
 from storage.sqlite import SQLiteStore
 
 POOL = 400
@@ -96,7 +97,7 @@ async def stats_once(store: SQLiteStore, survey: Survey) -> tuple[float, float]:
     """Seconds for one cold /stats (read the tallies, build the headline and every table), and
     of those the seconds spent reading the tallies."""
     began = time.perf_counter()
-    snapshot = await store.publish_if_due(survey.id, survey.min_group_size)
+    snapshot = await store.publish_if_due(survey.id, every(survey.min_group_size))
     in_progress = await store.count_sessions(survey.id)
     read = time.perf_counter() - began
     clear_disclosure_cache()
@@ -338,35 +339,62 @@ def review_attacks(publications: list[Publication], k: int) -> dict[str, int]:
     return found
 
 
+def scheduled_looks(survey: Survey, n: int, releases: Releases) -> list[int]:
+    """Publications when staff look after every response, under a release schedule: one at
+    each milestone (`Releases.due_after`), and a last one at close if a batch of k waits."""
+    k = survey.min_group_size
+    looks: list[int] = []
+    for count in range(1, n + 1):
+        if count >= releases.due_after(looks[-1] if looks else 0, k):
+            looks.append(count)
+    if n - (looks[-1] if looks else 0) >= k:
+        looks.append(n)
+    return looks
+
+
+def _line(name: str, pubs: list[Publication], k: int) -> str:
+    shares = [hidden_share(p) for p in pubs]
+    times = [p.seconds for p in pubs]
+    each = " ".join(f"{h:.0%}" for h, _ in shares)
+    hidden, lost = shares[-1]
+    return (
+        f"{name:>34}: {len(pubs):>2} publications; last hides {hidden:.1%} of answer counts, "
+        f"{lost:.1%} of split percentages; answer counts hidden at each: {each}; audit "
+        f"{statistics.median(times) * 1000:.0f} ms median, {max(times) * 1000:.0f} ms max; "
+        f"attacks that succeed: {review_attacks(pubs, k)}"
+    )
+
+
 def disclosure_report(n: int = 1_500, every: int = 5, prefix: int = 250) -> list[str]:
-    """Information loss, attack success and audit time, today's code against the new one."""
+    """Information loss, attack success and audit time: the shipped survey's release schedule
+    and other candidates against on-demand publications (the old rule: a new publication
+    whenever staff look and at least k responses wait), all with today's audit."""
     survey = shipped_survey()
     k = survey.min_group_size
     stream = halmstad_responses(survey, n)
-    daily = [round(n * (d + 1) / 31) for d in range(31)]  # a month of daily looks
-    batches = list(range(every, prefix + 1, every))  # staff look after every batch
+    on_demand = {
+        f"on demand: every {every} of first {prefix}": list(range(every, prefix + 1, every)),
+        "on demand: one look a day, 31": [round(n * (d + 1) / 31) for d in range(31)],
+    }
+    candidates = {
+        "x1.5 from 50, step 50": Releases(first=50, growth=1.5, step=50),
+        "x2 from 50, step 50": Releases(first=50, growth=2, step=50),
+        "x3 from 50, step 50": Releases(first=50, growth=3, step=50),
+    }
+    chosen = f"chosen: x{survey.releases.growth:g} from {survey.releases.first}"
+    scenarios = {chosen: scheduled_looks(survey, n, survey.releases), **on_demand}
+    # A month of weekly releases; arrivals front-loaded as after a launch (45, 70, 87, 100%).
+    scenarios["weekly, 4 weeks"] = [round(n * share) for share in (0.45, 0.70, 0.87, 1.0)]
+    scenarios.update({name: scheduled_looks(survey, n, r) for name, r in candidates.items()})
     lines = [f"realistic data set: {n:,} responses, k = {k}"]
-    for name, looks in (
-        ("one publication", [n]),
-        ("daily, 31", daily),
-        (f"every {every} of the first {prefix}", batches),
-    ):
-        for today in (True, False):
-            pubs = publish_stream(survey, stream, looks, today=today)
-            if not pubs:
-                lines.append(f"{name}: today's code not found in git")
-                continue
-            hidden, lost = hidden_share(pubs[-1])
-            times = [p.seconds for p in pubs]
-            attacks = review_attacks(pubs, k)
-            lines.append(
-                f"{name:>26} {'today' if today else 'new':>5}: last publication hides "
-                f"{hidden:.1%} of answer counts, {lost:.1%} of split percentages; audit "
-                f"{statistics.median(times) * 1000:.0f} ms median, {max(times) * 1000:.0f} ms "
-                f"max; attacks that succeed: {attacks}"
-            )
+    print(lines[0], flush=True)
+    for name, looks in scenarios.items():
+        began = time.perf_counter()
+        pubs = publish_stream(survey, stream, looks, today=False)
+        lines.append(_line(name, pubs, k) + f"; {time.perf_counter() - began:.0f} s in all")
+        print(lines[-1], flush=True)  # as it goes: the on-demand scenarios take minutes
     return lines
 
 
 if __name__ == "__main__":
-    print("\n".join(disclosure_report()))
+    disclosure_report()

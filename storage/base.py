@@ -18,7 +18,7 @@ Errors a store raises for bad configuration (not for a resident's input) derive 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date
@@ -56,6 +56,36 @@ class Response:
     answers: Mapping[str, StoredAnswer]
     #: Scrubbed free-text answers by question id; stored apart from the response, unlinked.
     free_texts: Mapping[str, str] = field(default_factory=dict)
+
+
+#: When the publication after one of `n` responses is due: the number of completed responses
+#: (more than `n`) at which `publish_if_due` cuts the next one. The survey's release schedule
+#: decides it (`bot.survey.releases`), never the moment someone looks.
+Due = Callable[[int], int]
+
+#: More responses than any survey gets: with `never`, `publish_if_due` only reads.
+NEVER = 2**62
+
+
+def never(published: int) -> int:
+    """A `Due` that never advances the publication: `publish_if_due` just reads it."""
+    return NEVER
+
+
+def every(batch: int) -> Due:
+    """A `Due` that advances whenever `batch` responses wait (tests and benchmarks: the old
+    on-demand rule, which gives far too many publications for live use)."""
+    if batch < 1:
+        raise ValueError(f"batch must be at least 1, not {batch}")
+    return lambda published: published + batch
+
+
+def due_checked(due: Due, published: int) -> int:
+    """`due(published)`, which must be more than `published` (ValueError otherwise)."""
+    at = due(published)
+    if at <= published:
+        raise ValueError(f"the next publication must come after {published} responses, not {at}")
+    return at
 
 
 @dataclass(frozen=True)
@@ -146,11 +176,12 @@ class Store(Protocol):
         """The live (unpublished) tally counters; never scans responses."""
         ...
 
-    async def publish_if_due(self, survey_id: str, batch: int) -> Snapshot:
-        """The published snapshot, first advanced to the live tallies if at least `batch`
-        responses arrived since it was last advanced. Two snapshots thus differ by zero or at
-        least `batch` responses. Its `disclosure_history` is the one recorded for the latest
-        earlier publication."""
+    async def publish_if_due(self, survey_id: str, due: Due) -> Snapshot:
+        """The published snapshot, first advanced to the live tallies if the completed
+        responses have reached `due(published responses)` (a release schedule's next
+        milestone). The check and the cut are one step: across processes a batch is cut
+        once. Raises ValueError, changing nothing, if `due` asks for no new response. Its
+        `disclosure_history` is the one recorded for the latest earlier publication."""
         ...
 
     async def record_disclosure(self, survey_id: str, responses: int, history: str) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from storage.base import AuditEntry, Cell, Response, Snapshot, check_cells
+from storage.base import AuditEntry, Cell, Due, Response, Snapshot, check_cells, due_checked
 from storage.pool import Pool
 from storage.sealing import from_text, private_key, public_key, seal, to_text, unseal
 
@@ -130,13 +130,11 @@ class MemoryStore:
         self._check_open()
         return dict(self._tallies.get(survey_id, {}))
 
-    async def publish_if_due(self, survey_id: str, batch: int) -> Snapshot:
+    async def publish_if_due(self, survey_id: str, due: Due) -> Snapshot:
         self._check_open()
-        if batch < 1:
-            raise ValueError(f"batch must be at least 1, not {batch}")
         live = self._live.get(survey_id, _Counts())
         shown, cells = self._published.get(survey_id, (_Counts(), {}))
-        if live.responses - shown.responses >= batch:
+        if live.responses >= due_checked(due, shown.responses):
             shown, cells = replace(live), dict(self._tallies.get(survey_id, {}))
             self._published[survey_id] = (shown, cells)
         kept = sorted(self._disclosure.get(survey_id, {}).items(), reverse=True)

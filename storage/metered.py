@@ -18,7 +18,7 @@ from typing import TypeVar
 
 import prometheus_client
 
-from storage.base import AuditEntry, Cell, Response, Snapshot, Store
+from storage.base import AuditEntry, Cell, Due, Response, Snapshot, Store
 
 T = TypeVar("T")
 
@@ -87,9 +87,9 @@ class MeteredStore:
     async def tallies(self, survey_id: str) -> dict[Cell, int]:
         return await self._timed("tallies", lambda: self.inner.tallies(survey_id))
 
-    async def publish_if_due(self, survey_id: str, batch: int) -> Snapshot:
+    async def publish_if_due(self, survey_id: str, due: Due) -> Snapshot:
         return await self._timed(
-            "publish_if_due", lambda: self.inner.publish_if_due(survey_id, batch)
+            "publish_if_due", lambda: self.inner.publish_if_due(survey_id, due)
         )
 
     async def record_disclosure(self, survey_id: str, responses: int, history: str) -> None:

@@ -44,7 +44,16 @@ from typing import Any
 import asyncpg
 
 from storage import pg_pool
-from storage.base import AuditEntry, Cell, Response, Snapshot, StoreError, check_cells
+from storage.base import (
+    AuditEntry,
+    Cell,
+    Due,
+    Response,
+    Snapshot,
+    StoreError,
+    check_cells,
+    due_checked,
+)
 from storage.pg_schema import RANDOM_KEYED, migrate
 from storage.sealing import private_key, public_key
 
@@ -211,9 +220,7 @@ class PostgresStore:
         )
         return {Cell(*row[:4]): int(row[4]) for row in rows}
 
-    async def publish_if_due(self, survey_id: str, batch: int) -> Snapshot:
-        if batch < 1:
-            raise ValueError(f"batch must be at least 1, not {batch}")
+    async def publish_if_due(self, survey_id: str, due: Due) -> Snapshot:
         async with self._pool.acquire() as conn, conn.transaction():
             # One publisher per survey at a time, across replicas: a batch is cut once.
             await conn.execute(
@@ -223,7 +230,7 @@ class PostgresStore:
             shown = await conn.fetchrow(_COUNTS.format("publications"), survey_id)
             live_count, first, last = live if live else (0, None, None)
             count, shown_first, shown_last = shown if shown else (0, None, None)
-            if live_count - count >= batch:
+            if live_count >= due_checked(due, int(count)):
                 await conn.execute("DELETE FROM published_tallies WHERE survey_id = $1", survey_id)
                 await conn.execute(
                     f"INSERT INTO published_tallies (survey_id, {_CELLS}, count) "

@@ -42,6 +42,7 @@ import aiosqlite
 from storage.base import (
     AuditEntry,
     Cell,
+    Due,
     Response,
     Snapshot,
     StoreError,
@@ -296,11 +297,9 @@ class SQLiteStore:
         )
         return {Cell(*row[:4]): int(row[4]) for row in rows}
 
-    async def publish_if_due(self, survey_id: str, batch: int) -> Snapshot:
-        if batch < 1:
-            raise ValueError(f"batch must be at least 1, not {batch}")
+    async def publish_if_due(self, survey_id: str, due: Due) -> Snapshot:
         async with self._transaction():
-            return await publish_if_due(self._db, survey_id, batch)
+            return await publish_if_due(self._db, survey_id, due)
 
     async def record_disclosure(self, survey_id: str, responses: int, history: str) -> None:
         async with self._transaction() as db:

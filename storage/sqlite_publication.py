@@ -1,6 +1,7 @@
 """The SQLite store's publications: cutting a batch of tallies, and the disclosure history.
 
-What must hold: a publication advances only when at least `batch` new responses are due; the
+What must hold: a publication advances only when the completed responses reach `due` (the
+survey's release schedule, `storage.base.Due`) of the published ones; the
 history of the publication before the current one is returned with it, so the stats layer can
 audit the next publication against what staff already know (`bot.stats.history`).
 """
@@ -11,7 +12,7 @@ from datetime import date
 
 import aiosqlite
 
-from storage.base import Cell, Snapshot
+from storage.base import Cell, Due, Snapshot, due_checked
 
 #: The columns naming a tally cell.
 CELL_COLUMNS = "question, choice, by_question, by_choice"
@@ -21,16 +22,17 @@ def day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-async def publish_if_due(db: aiosqlite.Connection, survey_id: str, batch: int) -> Snapshot:
-    """Advance the published tallies when `batch` new responses are due (inside the caller's
-    transaction); the snapshot carries the disclosure history of the previous publication."""
+async def publish_if_due(db: aiosqlite.Connection, survey_id: str, due: Due) -> Snapshot:
+    """Advance the published tallies when the responses reach `due(published)` (inside the
+    caller's transaction); the snapshot carries the disclosure history of the previous
+    publication."""
     key = (survey_id,)
     counts = "SELECT responses, first_day, last_day FROM {} WHERE survey_id = ?"
     live = list(await db.execute_fetchall(counts.format("survey_counts"), key))
     published = list(await db.execute_fetchall(counts.format("publications"), key))
     live_count, first, last = live[0] if live else (0, None, None)
     shown, shown_first, shown_last = published[0] if published else (0, None, None)
-    if live_count - shown >= batch:
+    if live_count >= due_checked(due, int(shown)):
         await db.execute("DELETE FROM published_tallies WHERE survey_id = ?", key)
         await db.execute(
             f"INSERT INTO published_tallies (survey_id, {CELL_COLUMNS}, count) "

@@ -50,11 +50,9 @@ from bot.stats.publication import publish
 from bot.survey.model import Survey
 from bot.survey.questions import DEFAULT_ZONE, TextQuestion
 from bot.survey.sources import SOURCE, source_of
-from storage.base import ResidentTurns, Response, Store
+from storage.base import ResidentTurns, Response, Store, never
 
 log = logging.getLogger(__name__)
-#: A batch no survey reaches: `publish_if_due` with it only reads the current publication.
-_NEVER_DUE = 2**62
 
 
 @dataclass(frozen=True)
@@ -156,7 +154,7 @@ class SurveyService:
         survey = self.survey
         if survey.results_questions is None:
             return False
-        current = await self.store.publish_if_due(survey.id, _NEVER_DUE)
+        current = await self.store.publish_if_due(survey.id, never)
         return current.responses > 0
 
     async def area_results(self, area: str, language: str) -> AreaResults | None:
@@ -165,7 +163,7 @@ class SurveyService:
         survey = self.survey
         if survey.results_questions is None:
             return None
-        snapshot = await publish(self.store, survey)
+        snapshot = await publish(self.store, survey, self._clock())
         return await asyncio.to_thread(area_results, survey, snapshot, area, language)
 
     async def purge_idle(self) -> int:

@@ -40,11 +40,11 @@ class StaffService:
         return self._residents.survey
 
     async def snapshot(self) -> Snapshot:
-        """The published tallies, advanced if a new batch of responses is complete."""
-        return await published(self._residents.store, self.survey)
+        """The published tallies, advanced if the schedule's next release is due."""
+        return await published(self._residents.store, self.survey, self._clock())
 
     async def headline(self, language: str) -> Headline:
-        return await headline_view(self._residents.store, self.survey, language)
+        return await headline_view(self._residents.store, self.survey, language, self._clock())
 
     async def table(self, question_id: str, by_question_id: str | None, language: str) -> Table:
         """One question's tally, overall or split (raises `bot.stats.tables.StatsError` if none)."""

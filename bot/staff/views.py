@@ -9,6 +9,7 @@ staff member's /stats.
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 from bot.stats.publication import publish
 from bot.stats.tables import Headline, Table, available_tables, headline, overall_table, split_table
@@ -16,16 +17,19 @@ from bot.survey.model import Survey
 from storage.base import Snapshot, Store
 
 
-async def published(store: Store, survey: Survey) -> Snapshot:
+async def published(store: Store, survey: Survey, now: datetime | None = None) -> Snapshot:
     """The published tallies (`bot.stats.publication.publish`)."""
-    return await publish(store, survey)
+    return await publish(store, survey, now)
 
 
-async def headline_view(store: Store, survey: Survey, language: str) -> Headline:
-    """The /stats headline: responses published, waiting and in progress."""
-    snapshot = await published(store, survey)
+async def headline_view(
+    store: Store, survey: Survey, language: str, now: datetime | None = None
+) -> Headline:
+    """The /stats headline: responses published, waiting, in progress, the next release."""
+    moment = now or datetime.now(UTC)
+    snapshot = await published(store, survey, moment)
     in_progress = await store.count_sessions(survey.id)
-    return await asyncio.to_thread(headline, survey, snapshot, in_progress, language)
+    return await asyncio.to_thread(headline, survey, snapshot, in_progress, language, moment)
 
 
 async def table_view(

@@ -25,9 +25,11 @@ What must hold (k = the survey's `min_group_size`):
   ("between 0 and 3"), and zeros chained through questions that are not breakdowns;
 - a percentage is shown only where both its count and its base are shown. For a multi question
   the base is the residents who answered it, so percentages may add up to more than 100;
-- live tallies advance in batches: the store publishes a new `Snapshot` only after at least k
-  new responses (`Store.publish_if_due`), and each publication is audited against every earlier
-  one (`bot.stats.history`), so comparing publications gives away no newcomer's answer.
+- live tallies advance in batches, at the milestones of the survey's release schedule
+  (`bot.survey.releases`, `Store.publish_if_due`), never because someone looks; each batch
+  holds at least k responses, and each publication is audited against every earlier one
+  (`bot.stats.history`), so comparing publications gives away no newcomer's answer. The
+  headline names the next milestone: a number of the schedule, not of what is waiting.
   Counts outside snapshots (in progress, waiting) are shown only as "<k" (0 included: "0 -> <k"
   would tell staff that someone just answered) or rounded down to a multiple of k.
 """
@@ -35,7 +37,7 @@ What must hold (k = the survey's `min_group_size`):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from bot.stats.disclosure import PublishedCount, Suppressed, disclosure
 
@@ -140,6 +142,9 @@ class Headline:
     first_day: date | None
     last_day: date | None
     min_group_size: int
+    #: Responses at which the next release is due (the survey's schedule, the same for
+    #: everyone, whatever is waiting); None once the survey has closed.
+    next_release: int | None
     #: The reminder that residents chose to answer: not a sample of the population.
     caveat: str
 
@@ -265,11 +270,19 @@ def _labels(survey: Survey, question: Question, language: str) -> tuple[str, ...
     return tuple(_text(survey, c.label, language) for c in question.choices)
 
 
-def headline(survey: Survey, snapshot: Snapshot, in_progress: int, language: str) -> Headline:
-    """The published response count, what waits for the next batch, and who is answering."""
+def headline(
+    survey: Survey,
+    snapshot: Snapshot,
+    in_progress: int,
+    language: str,
+    now: datetime | None = None,
+) -> Headline:
+    """The published response count, what waits for the next batch, who is answering, and
+    when the next release is due (at `now`; without it, as if the survey were still open)."""
     language = _language(survey, language)
     k = survey.min_group_size
     published = snapshot.responses > 0
+    closed = now is not None and survey.closes is not None and now >= survey.closes
     return Headline(
         survey_id=survey.id,
         language=language,
@@ -280,5 +293,6 @@ def headline(survey: Survey, snapshot: Snapshot, in_progress: int, language: str
         first_day=snapshot.first_day if published else None,
         last_day=snapshot.last_day if published else None,
         min_group_size=k,
+        next_release=None if closed else survey.releases.due_after(snapshot.responses, k),
         caveat=_text(survey, _CAVEAT, language),
     )

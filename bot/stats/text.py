@@ -36,8 +36,16 @@ _WORDS = {
     "dates": {"sv": "Datum", "en": "Dates"},
     "none_yet": {"sv": "inga publicerade svar än", "en": "no published responses yet"},
     "batch": {
-        "sv": "Siffrorna uppdateras i omgångar om minst {k} svar (<{k} = färre än {k}).",
-        "en": "Numbers update in batches of at least {k} responses (<{k} = fewer than {k}).",
+        "sv": "Siffrorna publiceras vid fasta antal svar, inte när någon tittar (<{k} = färre "
+        "än {k}). Nästa publicering: vid cirka {n} svar.",
+        "en": "Numbers are released at set numbers of responses, not when someone looks (<{k} "
+        "= fewer than {k}). Next release: at about {n} responses.",
+    },
+    "closed": {
+        "sv": "Enkäten är stängd: de sista svaren publiceras om de är tillräckligt många (<{k} "
+        "= färre än {k}).",
+        "en": "The survey has closed: the last responses are released if there are enough of "
+        "them (<{k} = fewer than {k}).",
     },
     "total": {"sv": "Antal svarande", "en": "Number who answered"},
     "all": {"sv": "Alla", "en": "All"},
@@ -136,7 +144,9 @@ def headline_plain(headline: Headline, width: int | None = None) -> str:
         lines.append(f"{_w('dates', lang)}: {headline.first_day} – {headline.last_day}")
     else:
         lines.append(f"{_w('dates', lang)}: {_w('none_yet', lang)}")
-    lines.append(_w("batch", lang, k=headline.min_group_size))
+    k, next_release = headline.min_group_size, headline.next_release
+    closed = next_release is None
+    lines.append(_w("closed", lang, k=k) if closed else _w("batch", lang, k=k, n=next_release))
     lines.append(headline.caveat)
     if width is not None:
         lines = [part for line in lines for part in wrap_words(line, width)]
@@ -366,6 +376,7 @@ def headline_json(headline: Headline) -> dict[str, Any]:
         "first_day": headline.first_day.isoformat() if headline.first_day else None,
         "last_day": headline.last_day.isoformat() if headline.last_day else None,
         "suppressed_below": headline.min_group_size,
+        "next_release": headline.next_release,
         "caveat": headline.caveat,
     }
 

@@ -27,6 +27,7 @@ from pydantic_core import ErrorDetails
 from bot.survey.issues import Issue, Loc
 from bot.survey.model import Survey
 from bot.survey.questions import ID_PATTERN, QUESTION_KINDS, SUPPORTED_LANGUAGES, Choice
+from bot.survey.releases import Releases
 
 _KINDS = ", ".join(QUESTION_KINDS)
 _TEXT_FIELDS = {"title", "intro", "privacy", "thanks", "text", "help", "label"}
@@ -179,6 +180,8 @@ def _unknown_key(loc: Loc, data: dict[str, Any]) -> Issue:
             )
     elif len(owner) == 4 and owner[2] == "choices":
         allowed, what = list(Choice.model_fields), "a choice"
+    elif owner == ("releases",):
+        allowed, what = list(Releases.model_fields), "releases"
     issue = _unknown(owner, key, allowed, what)
     if owner == () and key in SUPPORTED_LANGUAGES:
         fix = "texts in a language go under title, intro, ... ; list the language in languages"

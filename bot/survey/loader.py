@@ -48,6 +48,7 @@ from bot.survey.issues import Issue, Loc, format_path
 from bot.survey.model import Survey, as_zoned
 from bot.survey.problems import Problem, SurveyError
 from bot.survey.questions import SURVEY_TEXT_FIELDS, Question, Text
+from bot.survey.releases import release_issues
 from bot.survey.sources import Source, source_issues
 from bot.survey.syntax import bad_timestamp, not_utf8, odd_indentation, syntax_problem
 
@@ -67,6 +68,8 @@ _LANGUAGES: TypeAdapter[tuple[str, ...]] = TypeAdapter(tuple[str, ...])
 _MOMENT: TypeAdapter[datetime | None] = TypeAdapter(datetime | None)
 _INDICATOR: TypeAdapter[Any] = TypeAdapter(Indicator)
 _SOURCE: TypeAdapter[Any] = TypeAdapter(Source)
+#: `min_group_size` when the file does not set it.
+_GROUP = Survey.model_fields["min_group_size"].default
 log = logging.getLogger(__name__)
 
 
@@ -198,6 +201,7 @@ def _cross_check(plain: dict[str, Any]) -> list[Issue]:
         )
         + indicator_issues(indicators, by_id, languages or ())
         + source_issues(sources, languages or (), question_ids)
+        + release_issues(plain.get("releases", {}), plain.get("min_group_size", _GROUP))
     )
 
 

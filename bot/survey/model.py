@@ -43,6 +43,7 @@ from bot.survey.questions import (
     SingleQuestion,
     Text,
 )
+from bot.survey.releases import Releases, release_issues
 from bot.survey.sources import Source, SourceQuestion, source_issues, source_question
 
 
@@ -59,6 +60,8 @@ class Survey(FrozenModel):
     closes: datetime | None = None
     #: Published numbers below this are suppressed ("<5").
     min_group_size: int = Field(default=5, ge=2, le=1000)
+    #: When published tallies advance (`bot.survey.releases`); operational.
+    releases: Releases = Releases()
     #: Languages no professional translator has reviewed: residents get them, but `validate`
     #: flags them and they must be reviewed before launch (docs/translation.md).
     drafts: tuple[str, ...] = ()
@@ -109,6 +112,7 @@ class Survey(FrozenModel):
             self.indicators, {q.id: q for q in self.questions}, self.languages
         )
         issues += source_issues(self.sources, self.languages, [q.id for q in self.questions])
+        issues += release_issues(self.releases, self.min_group_size)
         if issues:
             raise PydanticCustomError(
                 "survey_issues", "{issues}", {"issues": "; ".join(map(str, issues))}
@@ -172,6 +176,12 @@ class Survey(FrozenModel):
             return None
         return shares[0].question, areas[0].id
 
+    def release_due(self, published: int, now: datetime) -> int:
+        """Completed responses at which the release after one of `published` is due
+        (`Releases.due_after`; after `closes`, as soon as a batch of `min_group_size` waits)."""
+        closed = self.closes is not None and now >= self.closes
+        return self.releases.due_after(published, self.min_group_size, closed=closed)
+
     def question(self, question_id: str) -> Question | None:
         """The question with this id, or None."""
         for question in self.questions:
@@ -218,7 +228,15 @@ def as_zoned(value: object, *, end_of_day: bool) -> object:
 
 
 #: Fields that change when the survey runs or is published, not what residents answer.
-_OPERATIONAL_FIELDS = {"opens", "closes", "min_group_size", "drafts", "indicators", "sources"}
+_OPERATIONAL_FIELDS = {
+    "opens",
+    "closes",
+    "min_group_size",
+    "releases",
+    "drafts",
+    "indicators",
+    "sources",
+}
 
 
 def survey_version(survey: Survey) -> str:

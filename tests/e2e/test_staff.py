@@ -18,7 +18,7 @@ from bot.stats.tables import overall_table, split_table
 from bot.stats.text import table_html, table_plain
 from bot.survey.loader import load_survey
 from bot.survey.model import Survey
-from storage.base import Cell, Snapshot
+from storage.base import Cell, Snapshot, never
 from tests.analysis_key import ANALYSIS_PRIVATE
 from tests.e2e.driver import SurveyTaker, step_of
 from tests.e2e.harness import RunningBot, running_bot
@@ -95,6 +95,26 @@ async def test_stats_views_match_a_recount_after_suppression(
         await _answer(server, small, 3, seed=2)
         menu = await staff.send_command("/stats", settle=0.1)
         assert "Svar: 12 (<5 väntar" in menu.text, menu.text
+
+
+async def test_looking_after_every_response_publishes_only_at_the_next_milestone(
+    server: FakeBotApi, small: Survey, tmp_path: Path
+) -> None:
+    """The small survey releases at 5, 10, 20, ... responses: staff who send /stats after
+    every response see 10 until the 20th (the old rule published again at 15)."""
+    async with running_bot(
+        server, small, tmp_path / "s.db", staff_ids=frozenset({STAFF.id})
+    ) as bot:
+        await _answer(server, small, 10)
+        staff = Resident(server, STAFF)
+        menu = await staff.send_command("/stats", settle=0.1)
+        assert "Svar: 10 (<5 väntar" in menu.text and "vid cirka 20 svar" in menu.text, menu.text
+        for seed in range(2, 8):
+            await _answer(server, small, 1, seed=seed)
+            menu = await staff.send_command("/stats", settle=0.1)
+            assert "Svar: 10 (" in menu.text and "vid cirka 20 svar" in menu.text, menu.text
+        assert "Svar: 10 (5+ väntar" in menu.text, menu.text  # waiting: never exact below k
+        assert await bot.service.store.count_responses(small.id) == 16
 
 
 async def test_non_staff_learn_nothing(server: FakeBotApi, small: Survey, tmp_path: Path) -> None:
@@ -207,12 +227,13 @@ async def test_report_sends_staff_the_lagesbild_of_the_published_results(
         server, small, tmp_path / "s.db", staff_ids=frozenset({STAFF.id})
     ) as bot:
         await _answer(server, small, 6)
-        published = await bot.service.store.publish_if_due(small.id, small.min_group_size)
         staff = Resident(server, STAFF)
         await staff.send_command("/report", settle=0.1)
         await server.wait_for(
             lambda: any(m.upload for m in server.bot_messages(STAFF.id)), timeout=60
         )
+        published = await bot.service.store.publish_if_due(small.id, never)  # what /report cut
+        assert published.responses == 6
     (upload,) = [m.upload for m in server.bot_messages(STAFF.id) if m.upload is not None]
     assert upload.filename == f"{small.id}-lagesbild.pdf"
     assert upload.data.startswith(b"%PDF-")

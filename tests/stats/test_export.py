@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from bot.stats.counters import tally_cells
 from bot.stats.export import CSV_ENCODING, FREE_TEXT_COLUMNS, free_texts_csv, tallies_csv
 from storage import MemoryStore, Response, SQLiteStore, Store
-from storage.base import Cell, StoredAnswer
+from storage.base import Cell, StoredAnswer, every
 from tests.stats import answers, make_survey, snapshot_of
 from tests.stats.test_stats_text import RESIDENTS
 
@@ -144,7 +144,7 @@ async def _run_store(store: Store, plan: list[int], k: int) -> list[tuple[int, d
                 session_key=b"s" + key, marker=b"m" + key, response=response, cells=cells
             )
             completed += 1
-        snapshot = await store.publish_if_due(survey.id, k)
+        snapshot = await store.publish_if_due(survey.id, every(k))
         assert snapshot.responses + snapshot.waiting == completed
         seen.append((snapshot.responses, dict(snapshot.cells)))
     await store.close()

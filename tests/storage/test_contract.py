@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
+from bot.survey.releases import Releases
 from storage import AuditEntry, Cell, MemoryStore, PostgresStore, Response, SQLiteStore, Store
+from storage.base import every, never
 from tests.analysis_key import ANALYSIS_PRIVATE, ANALYSIS_PUBLIC
 
 DAY = date(2025, 5, 12)
@@ -186,13 +188,13 @@ async def test_surveys_are_kept_apart(store: Store) -> None:
 
 
 async def test_publish_if_due_advances_in_batches(store: Store) -> None:
-    empty = await store.publish_if_due(SURVEY, batch=3)
+    empty = await store.publish_if_due(SURVEY, every(3))
     assert (empty.responses, empty.waiting, dict(empty.cells)) == (0, 0, {})
     assert empty.first_day is None and empty.last_day is None
     seen = [0]
     for n in range(10):
         assert await complete(store, n, [Cell("q", "a")], day=date(2025, 5, 1 + n))
-        snapshot = await store.publish_if_due(SURVEY, batch=3)
+        snapshot = await store.publish_if_due(SURVEY, every(3))
         assert snapshot.responses + snapshot.waiting == n + 1
         assert dict(snapshot.cells) == (
             {Cell("q", "a"): snapshot.responses} if snapshot.responses else {}
@@ -201,11 +203,41 @@ async def test_publish_if_due_advances_in_batches(store: Store) -> None:
     assert seen == [0, 0, 0, 3, 3, 3, 6, 6, 6, 9, 9]
     for before, after in itertools.pairwise(seen):
         assert after == before or after - before >= 3
-    last = await store.publish_if_due(SURVEY, batch=3)
+    last = await store.publish_if_due(SURVEY, every(3))
     assert (last.first_day, last.last_day) == (date(2025, 5, 1), date(2025, 5, 9))
     assert last.waiting == 1
     with pytest.raises(ValueError):
-        await store.publish_if_due(SURVEY, batch=0)
+        await store.publish_if_due(SURVEY, lambda published: published)
+
+
+async def test_looking_after_every_response_publishes_only_at_milestones(store: Store) -> None:
+    """Staff who call /stats after every response get no publication before the schedule's
+    next milestone (5, 10, 20 here): the old rule published every `k` (5, 10, 15)."""
+    schedule = Releases(first=5, growth=2, step=5)
+    seen = []
+    for n in range(19):
+        assert await complete(store, n, [Cell("q", "a")])
+        snapshot = await store.publish_if_due(SURVEY, lambda p: schedule.due_after(p, 3))
+        assert dict(snapshot.cells) == ({Cell("q", "a"): snapshot.responses} if n >= 4 else {})
+        seen.append(snapshot.responses)
+    assert seen == [0] * 4 + [5] * 5 + [10] * 10
+    assert (await store.publish_if_due(SURVEY, never)).responses == 10
+    assert await complete(store, 19, [Cell("q", "a")])
+    assert (await store.publish_if_due(SURVEY, never)).responses == 10  # never only reads
+
+
+async def test_a_due_release_is_cut_once_however_many_look_at_once(store: Store) -> None:
+    for n in range(7):
+        assert await complete(store, n, [Cell("q", "a")])
+    cuts: list[int] = []
+
+    def due(published: int) -> int:
+        cuts.append(published)
+        return published + 5
+
+    looks = await asyncio.gather(*(store.publish_if_due(SURVEY, due) for _ in range(6)))
+    assert {s.responses for s in looks} == {7}
+    assert cuts.count(0) == 1  # one look cut the batch; every other one saw it cut
 
 
 async def test_responses_returns_all(store: Store) -> None:

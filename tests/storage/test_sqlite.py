@@ -24,6 +24,7 @@ from storage import (
     StoreLocked,
     open_store,
 )
+from storage.base import every
 from storage.migrations import MIGRATIONS, SCHEMA_VERSION
 from tests.analysis_key import ANALYSIS_PRIVATE, ANALYSIS_PUBLIC
 
@@ -86,7 +87,7 @@ async def test_opening_an_old_database_migrates_it(tmp_path: Path) -> None:
         assert (await store.settings())["user_version"] == SCHEMA_VERSION
         assert await store.count_responses(SURVEY) == 1  # counters backfilled by migration 2
         assert [r.answers for r in await store.responses(SURVEY, ANALYSIS_PRIVATE)] == [{"q": "a"}]
-        snapshot = await store.publish_if_due(SURVEY, batch=1)
+        snapshot = await store.publish_if_due(SURVEY, every(1))
         assert (snapshot.responses, snapshot.first_day) == (1, date(2025, 5, 2))
     finally:
         await store.close()
