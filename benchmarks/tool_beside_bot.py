@@ -30,6 +30,7 @@ from typing import Any
 
 from benchmarks.answers import completed, shipped_survey
 from storage import SQLiteStore, generate_keypair
+from storage.base import every
 
 SLICE_SECONDS = 0.5
 SURVEY = shipped_survey()
@@ -46,7 +47,7 @@ def tool_process(path: str, private: str, events: tuple[Event, Event, Event], ro
             while not stop.is_set():
                 if not active.wait(0.05):
                     continue
-                snapshot = await tool.publish_if_due(SURVEY.id, SURVEY.min_group_size)
+                snapshot = await tool.publish_if_due(SURVEY.id, every(SURVEY.min_group_size))
                 if snapshot.responses and not snapshot.disclosure_recorded:
                     await tool.record_disclosure(SURVEY.id, snapshot.responses, "h")
                 await tool.tallies(SURVEY.id)

@@ -180,7 +180,9 @@ class Store(Protocol):
         """The published snapshot, first advanced to the live tallies if the completed
         responses have reached `due(published responses)` (a release schedule's next
         milestone). The check and the cut are one step: across processes a batch is cut
-        once. Raises ValueError, changing nothing, if `due` asks for no new response. Its
+        once, and only once the current publication's history is recorded (so a publisher
+        that crashed, or another one still computing it, never lets a cut skip an audit).
+        Raises ValueError, changing nothing, if `due` asks for no new response. Its
         `disclosure_history` is the one recorded for the latest earlier publication."""
         ...
 

@@ -134,7 +134,8 @@ class MemoryStore:
         self._check_open()
         live = self._live.get(survey_id, _Counts())
         shown, cells = self._published.get(survey_id, (_Counts(), {}))
-        if live.responses >= due_checked(due, shown.responses):
+        recorded = not shown.responses or shown.responses in self._disclosure.get(survey_id, {})
+        if recorded and live.responses >= due_checked(due, shown.responses):
             shown, cells = replace(live), dict(self._tallies.get(survey_id, {}))
             self._published[survey_id] = (shown, cells)
         kept = sorted(self._disclosure.get(survey_id, {}).items(), reverse=True)

@@ -230,7 +230,14 @@ class PostgresStore:
             shown = await conn.fetchrow(_COUNTS.format("publications"), survey_id)
             live_count, first, last = live if live else (0, None, None)
             count, shown_first, shown_last = shown if shown else (0, None, None)
-            if live_count >= due_checked(due, int(count)):
+            # The next cut waits until the current publication's history is recorded, so it
+            # is always audited against every earlier one (two publishers, or a crash between).
+            recorded = not count or await conn.fetchval(
+                "SELECT count(*) FROM disclosure_history WHERE survey_id = $1 AND responses = $2",
+                survey_id,
+                int(count),
+            )
+            if recorded and live_count >= due_checked(due, int(count)):
                 await conn.execute("DELETE FROM published_tallies WHERE survey_id = $1", survey_id)
                 await conn.execute(
                     f"INSERT INTO published_tallies (survey_id, {_CELLS}, count) "

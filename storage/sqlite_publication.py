@@ -1,6 +1,7 @@
 """The SQLite store's publications: cutting a batch of tallies, and the disclosure history.
 
-What must hold: a publication advances only when the completed responses reach `due` (the
+What must hold: a publication advances only once the current one's disclosure history is
+recorded, and only when the completed responses reach `due` (the
 survey's release schedule, `storage.base.Due`) of the published ones; the
 history of the publication before the current one is returned with it, so the stats layer can
 audit the next publication against what staff already know (`bot.stats.history`).
@@ -22,6 +23,16 @@ def day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
+async def history_recorded(db: aiosqlite.Connection, survey_id: str, shown: int) -> bool:
+    """Whether the current publication's disclosure history is stored (or there is none yet):
+    the next publication is cut only then, so it is always audited against every earlier one,
+    even when two processes publish at once or one crashed between cutting and recording."""
+    if not shown:
+        return True
+    query = "SELECT 1 FROM disclosure_history WHERE survey_id = ? AND responses = ?"
+    return bool(list(await db.execute_fetchall(query, (survey_id, shown))))
+
+
 async def publish_if_due(db: aiosqlite.Connection, survey_id: str, due: Due) -> Snapshot:
     """Advance the published tallies when the responses reach `due(published)` (inside the
     caller's transaction); the snapshot carries the disclosure history of the previous
@@ -32,7 +43,9 @@ async def publish_if_due(db: aiosqlite.Connection, survey_id: str, due: Due) -> 
     published = list(await db.execute_fetchall(counts.format("publications"), key))
     live_count, first, last = live[0] if live else (0, None, None)
     shown, shown_first, shown_last = published[0] if published else (0, None, None)
-    if live_count >= due_checked(due, int(shown)):
+    if await history_recorded(db, survey_id, int(shown)) and live_count >= due_checked(
+        due, int(shown)
+    ):
         await db.execute("DELETE FROM published_tallies WHERE survey_id = ?", key)
         await db.execute(
             f"INSERT INTO published_tallies (survey_id, {CELL_COLUMNS}, count) "

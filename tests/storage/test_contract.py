@@ -13,7 +13,7 @@ import pytest
 
 from bot.survey.releases import Releases
 from storage import AuditEntry, Cell, MemoryStore, PostgresStore, Response, SQLiteStore, Store
-from storage.base import every, never
+from storage.base import Due, Snapshot, every, never
 from tests.analysis_key import ANALYSIS_PRIVATE, ANALYSIS_PUBLIC
 
 DAY = date(2025, 5, 12)
@@ -187,14 +187,23 @@ async def test_surveys_are_kept_apart(store: Store) -> None:
     assert await store.free_texts("a") == []
 
 
+async def look(store: Store, due: Due) -> Snapshot:
+    """What a staff look does at store level (as `bot.stats.publication.publish`): publish if
+    due, then record the publication's disclosure history if it has none yet."""
+    snapshot = await store.publish_if_due(SURVEY, due)
+    if snapshot.responses and not snapshot.disclosure_recorded:
+        await store.record_disclosure(SURVEY, snapshot.responses, f"history {snapshot.responses}")
+    return snapshot
+
+
 async def test_publish_if_due_advances_in_batches(store: Store) -> None:
-    empty = await store.publish_if_due(SURVEY, every(3))
+    empty = await look(store, every(3))
     assert (empty.responses, empty.waiting, dict(empty.cells)) == (0, 0, {})
     assert empty.first_day is None and empty.last_day is None
     seen = [0]
     for n in range(10):
         assert await complete(store, n, [Cell("q", "a")], day=date(2025, 5, 1 + n))
-        snapshot = await store.publish_if_due(SURVEY, every(3))
+        snapshot = await look(store, every(3))
         assert snapshot.responses + snapshot.waiting == n + 1
         assert dict(snapshot.cells) == (
             {Cell("q", "a"): snapshot.responses} if snapshot.responses else {}
@@ -203,7 +212,7 @@ async def test_publish_if_due_advances_in_batches(store: Store) -> None:
     assert seen == [0, 0, 0, 3, 3, 3, 6, 6, 6, 9, 9]
     for before, after in itertools.pairwise(seen):
         assert after == before or after - before >= 3
-    last = await store.publish_if_due(SURVEY, every(3))
+    last = await look(store, every(3))
     assert (last.first_day, last.last_day) == (date(2025, 5, 1), date(2025, 5, 9))
     assert last.waiting == 1
     with pytest.raises(ValueError):
@@ -217,13 +226,30 @@ async def test_looking_after_every_response_publishes_only_at_milestones(store: 
     seen = []
     for n in range(19):
         assert await complete(store, n, [Cell("q", "a")])
-        snapshot = await store.publish_if_due(SURVEY, lambda p: schedule.due_after(p, 3))
+        snapshot = await look(store, lambda p: schedule.due_after(p, 3))
         assert dict(snapshot.cells) == ({Cell("q", "a"): snapshot.responses} if n >= 4 else {})
         seen.append(snapshot.responses)
     assert seen == [0] * 4 + [5] * 5 + [10] * 10
     assert (await store.publish_if_due(SURVEY, never)).responses == 10
     assert await complete(store, 19, [Cell("q", "a")])
     assert (await store.publish_if_due(SURVEY, never)).responses == 10  # never only reads
+
+
+async def test_no_cut_before_the_current_publications_history_is_recorded(store: Store) -> None:
+    """Two publishers (two staff at once, a tool beside the bot, a replica), or a crash between
+    cutting a publication and recording its history: the next cut waits for that history, so
+    every publication is audited against every earlier one."""
+    for n in range(5):
+        assert await complete(store, n, [Cell("q", "a")])
+    first = await store.publish_if_due(SURVEY, every(5))
+    assert (first.responses, first.disclosure_recorded) == (5, False)
+    for n in range(5, 10):
+        assert await complete(store, n, [Cell("q", "a")])
+    held = await store.publish_if_due(SURVEY, every(5))
+    assert (held.responses, held.waiting, held.disclosure_recorded) == (5, 5, False)
+    await store.record_disclosure(SURVEY, 5, "history 5")
+    cut = await store.publish_if_due(SURVEY, every(5))
+    assert (cut.responses, cut.disclosure_history) == (10, "history 5")
 
 
 async def test_a_due_release_is_cut_once_however_many_look_at_once(store: Store) -> None:
