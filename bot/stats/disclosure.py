@@ -15,7 +15,9 @@ What must hold (k = the survey's `min_group_size`):
   counts; complements are added, smallest non-zero cells first, until the audit finds none;
 - one pattern per snapshot and history (cached for the last few), so combining views of one
   publication reveals no more than one view; the next is audited against `Disclosure.known`;
-- if complements cannot protect a protected count, all is hidden but what is known anyway.
+- if complements cannot protect a protected count, or have not after `MAX_ROUNDS` rounds (a
+  bound on the audit's time: a batch far smaller than the publication before it can otherwise
+  add two complements a round for minutes), all is hidden but what is known anyway.
 """
 
 from __future__ import annotations
@@ -107,12 +109,17 @@ def sensitive_quantities(model: TallyModel, k: int) -> set[Quantity]:
     return sensitive_counts(model.values, model.non_answers, model.groups, k)
 
 
+#: Rounds of complements before the audit gives up and hides everything but what is public.
+#: The shipped release schedule needs at most 7 (1,500 responses), daily publications 23.
+MAX_ROUNDS = 40
+
+
 def audit(
-    model: TallyModel, k: int, history: History | None = None
+    model: TallyModel, k: int, history: History | None = None, max_rounds: int = MAX_ROUNDS
 ) -> tuple[frozenset[Quantity], frozenset[Quantity]]:
     """The shown quantities to hide, and every quantity a reader can then compute."""
     checked = _Audit(model, k, history or History())
-    suppressed = checked.run()
+    suppressed = checked.run(max_rounds)
     known = checked.known(suppressed)
     leaks = checked.newcomers.exposed(checked.public)
     if leaks or any(checked.exposed(q) for q in known):  # showing its zeros again pinned one
@@ -189,8 +196,8 @@ class _Audit:
         needed = quantity in self.suppressed or quantity in self.sensitive
         return needed and quantity not in self.zero and quantity not in self.public
 
-    def run(self) -> frozenset[Quantity]:
-        while True:
+    def run(self, max_rounds: int) -> frozenset[Quantity]:
+        for _ in range(max_rounds):
             self.derived_zeros = set()
             self.zero = self.known_zeros()
             self.propagate()
@@ -205,6 +212,7 @@ class _Audit:
                 # nobody anything new.
                 return frozenset(self.suppressed - self.zero)
             self.suppressed.update(added)
+        return self.everything()
 
     def exposed(self, quantity: Quantity) -> bool:
         """A protected quantity a reader computes, unless pinned at its last known value as a

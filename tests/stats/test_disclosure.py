@@ -20,7 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.stats import tables as stats
-from bot.stats.model import choice_ids, tallied_questions
+from bot.stats.disclosure import audit
+from bot.stats.model import RESPONSES, choice_ids, tallied_questions, tally_model
 from bot.stats.tables import PublishedCount, Suppressed, Table
 from bot.survey.model import Survey
 from bot.survey.questions import MultiQuestion, NumberQuestion, Question, TextQuestion
@@ -476,3 +477,18 @@ def test_number_questions_publish_only_how_many_answered() -> None:
     assert table.row_ids == () and table.total == 8
     split = stats.split_table(survey, snapshot, "visits", "area", "en")
     assert split.column_totals == (4, 4, 0)
+
+
+def test_an_audit_out_of_rounds_hides_everything_but_what_is_public() -> None:
+    """The bound on the audit's time (`MAX_ROUNDS`) never publishes a pattern it has not
+    finished checking: out of rounds, it hides every count but the number of responses."""
+    survey = make_survey(k=5)
+    residents = varied(20, feel="safe") + varied(8, 1, feel="unsure") + varied(2, feel="unsafe")
+    model = tally_model(survey, snapshot_of(survey, residents))
+    finished, _ = audit(model, 5)
+    assert finished and finished != audit(model, 5, max_rounds=0)[0]
+    out_of_rounds, known = audit(model, 5, max_rounds=0)
+    assert RESPONSES not in out_of_rounds and RESPONSES in known
+    assert out_of_rounds > finished  # more hidden than the finished pattern, never less
+    shown_anyway = {q for q in model.shown if q not in out_of_rounds}
+    assert all(q == RESPONSES or model.values[q] == 30 for q in shown_anyway)  # all answered
