@@ -41,10 +41,14 @@ SECOND_WAVE = 5
 
 @pytest.fixture
 def survey_path(tmp_path: Path) -> Path:
-    """The shipped survey, open from 2020 to 2099 (as tests/faults runs it)."""
+    """The shipped survey, open from 2020 to 2099 (as tests/faults runs it), released per wave."""
     text = SHIPPED_SURVEY.read_text(encoding="utf-8")
     text = re.sub(r"(?m)^opens:.*$", "opens: 2020-01-01", text)
     text = re.sub(r"(?m)^closes:.*$", "closes: 2099-12-31", text)
+    # Releases after each wave (6, then 11), not at the shipped 100, 200, ...
+    text = re.sub(
+        r"(?m)^releases:\n(?:  .*\n)+", "releases: {first: 6, growth: 1.1, step: 5}\n", text
+    )
     folder = tmp_path / "survey"
     folder.mkdir()
     path = folder / "questions.yaml"
