@@ -74,9 +74,9 @@ class Settings(BaseSettings):
     #: Python logging level.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     #: Polling: "confirm-after" confirms an update to Telegram only once it was handled (a crash
-    #: loses no press); "early" is python-telegram-bot's own updater (confirms before handling;
-    #: still the default, see docs/production.md).
-    polling: Literal["confirm-after", "early"] = "early"
+    #: loses no press, the default); "early" is python-telegram-bot's own updater (confirms
+    #: before handling, so a crash can drop the presses in flight; see docs/production.md).
+    polling: Literal["confirm-after", "early"] = "confirm-after"
     #: Webhook mode: the public HTTPS URL Telegram POSTs updates to (unset: long polling).
     webhook_url: str | None = None
     #: Telegram's secret token for the webhook: 1-256 of A-Z, a-z, 0-9, _ and -.

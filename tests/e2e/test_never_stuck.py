@@ -124,6 +124,35 @@ async def test_a_step_saved_by_a_process_that_died_before_showing_it_is_drawn(ch
     assert "How safe do you feel?" in after.text
 
 
+async def test_a_stale_press_on_an_older_message_leaves_the_survey_message_alone(
+    chat: Chat,
+) -> None:
+    """A press of an earlier step on a message that is no longer the survey message (Telegram
+    delivering it again after a crash, or a resident scrolling up): the toast, nothing else.
+    Drawing the step on the old message moved the survey message away from the one the
+    resident was pressing, so their next press was stale too and moved it back: with the
+    confirming poller's redeliveries, residents behind a backlog never got out."""
+    first = await chat.at_question()
+    step = step_of(first)
+    await chat.resident.press(data=f"{step}:c:north", settle=0.05)
+    survey = await chat.resident.send_command("/start", settle=0.05)  # the survey, anew below
+    assert survey.message_id != first.message_id
+    assert "How safe do you feel?" in survey.text
+    sends, edits = len(chat.server.calls_to("sendMessage")), chat.edits()
+    again = chat.server.press(chat.resident.user, first.message_id, f"{step}:c:south", strict=False)
+    await chat.server.wait_for(lambda: chat.server.answer_for(again) is not None, 5)
+    await chat.server.wait_idle(quiet_for=0.1)
+    answer = chat.server.answer_for(again)
+    assert answer is not None and STALE in (answer.text or "")
+    assert chat.resident.current() == survey, "the survey message moved"
+    assert (len(chat.server.calls_to("sendMessage")), chat.edits()) == (sends, edits)
+    stored = await chat.stored()
+    assert '"north"' in stored and '"south"' not in stored
+    # Its own buttons still work.
+    after = await chat.resident.press(data=f"{step_of(survey)}:c:safe", settle=0.05)
+    assert after.message_id == survey.message_id
+
+
 async def test_a_double_press_is_one_edit_and_a_toast(chat: Chat) -> None:
     """The second press's message is a snapshot from before the first press's edit: it must
     not be read as "the message is behind"."""

@@ -4,10 +4,11 @@ database each time.
 
 What this proves: a hard crash loses no answer a resident saw accepted (the screen moved on),
 stores no completed response twice and loses none, leaves the tallies equal to a recount of the
-stored responses (so no partial response is counted) and leaves a sound SQLite file. A press
-the crash swallowed (with the default polling, PTB confirms updates before handling them) is
-repeated by the resident, as a person would: the screen did not change, so they ask again with
-/start.
+stored responses (so no partial response is counted) and leaves a sound SQLite file. The
+default polling confirms an update only once it was handled, so the restarted bot handles every
+update in flight again (up to 100); a resident who waited in vain meanwhile asks again with
+/start, as a person would (with SURVEYBOT_POLLING=early a crash can swallow a press, and the
+same /start repeats it).
 """
 
 from __future__ import annotations

@@ -6,10 +6,11 @@ What must hold:
 - a button step costs at most two Bot API calls: the step is persisted first, then the press
   is answered (with a toast if the press changed nothing) and the message is edited only if
   its content changed;
-- a resident is never stuck: a press on a message that does not show the current step (an
-  edit that never arrived, a crash between saving a step and showing it, an old message) gets
-  the "earlier question" toast and the current step drawn on the pressed message, or sent anew
-  when that message cannot be edited; what the survey message shows is known from
+- a resident is never stuck: a press on the survey message when it does not show the current
+  step (an edit that never arrived, a crash between saving a step and showing it) gets the
+  "earlier question" toast and the current step drawn on it, or sent anew when it cannot be
+  edited; a stale press on any older message gets the toast only (the survey message is
+  elsewhere; /start shows it again); what the survey message shows is known from
   `bot.adapters.telegram.shown`, never from the press's snapshot of it. A typed action always
   shows the current step below it. A message that no longer exists is replaced by a new one;
 - an update handled again (Telegram delivers it again after a crash before it was confirmed)
@@ -225,15 +226,20 @@ class ResidentHandlers:
         result: StepResult,
     ) -> None:
         """A press on a button of an earlier step: the toast, and the current step drawn on the
-        pressed message unless it is known to show it already (a double press)."""
+        pressed message if that is the survey message (or none is known) and it is not known
+        to show the step already (a double press)."""
         after = result.after
         assert after is not None
         chat_id = target.chat_id
         language = self._language(result, code)
         await messages.answer(query, t("stale", language))
-        if after.screen == target.message_id and self.shown.shows(
-            chat_id, target.message_id, after.step
-        ):
+        if after.screen is not None and after.screen != target.message_id:
+            # An older message than the survey message (a press delivered again after a
+            # crash, or one scrolled up to): the survey message stays where it is. Drawing the
+            # step here would move the survey, and turn the resident's next press on it into a
+            # stale one that moves it back (residents behind a backlog never got out).
+            return
+        if self.shown.shows(chat_id, target.message_id, after.step):
             return
         current = await self.service.step(user_id, Opened(code), telegram_language=code)
         screen = next(
