@@ -32,6 +32,8 @@ class RoundRobinProxy:
             raise ValueError("a proxy needs at least one upstream")
         self.upstreams = [u.rstrip("/") for u in upstreams]
         self.forwarded = [0] * len(self.upstreams)
+        #: Requests answered 502 because their upstream could not be reached.
+        self.failed = 0
         self._turn = itertools.cycle(range(len(self.upstreams)))
         self._session: aiohttp.ClientSession | None = None
         self._runner: web.AppRunner | None = None
@@ -87,4 +89,5 @@ class RoundRobinProxy:
                     headers={"Content-Type": kind} if kind else None,
                 )
         except (aiohttp.ClientError, TimeoutError):
+            self.failed += 1
             return web.Response(status=502, text="upstream unreachable\n")

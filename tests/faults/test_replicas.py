@@ -23,13 +23,12 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
-from aiohttp import web
 
+from benchmarks.proxy import RoundRobinProxy
 from bot.survey.loader import load_survey
 from bot.survey.model import Survey
 from storage import PostgresStore
@@ -63,54 +62,6 @@ SECRET = "replicas-test-webhook-secret"
 RUN_TIMEOUT = 150.0
 
 
-class RoundRobin:
-    """A load balancer: each request goes to the next backend; a backend that does not answer
-    gets a 502 back (as nginx does), and Telegram delivers again (to the next one)."""
-
-    def __init__(self, backends: Sequence[str]) -> None:
-        self.backends = list(backends)
-        self.forwarded = [0] * len(backends)
-        self.failed = 0
-        self._next = 0
-        self._session: aiohttp.ClientSession | None = None
-        self._runner: web.AppRunner | None = None
-        self.port = free_port()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/telegram"
-
-    async def __aenter__(self) -> RoundRobin:
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))
-        app = web.Application()
-        app.router.add_route("POST", "/telegram", self._forward)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-        if self._session is not None:
-            await self._session.close()
-
-    async def _forward(self, request: web.Request) -> web.Response:
-        assert self._session is not None
-        index = self._next
-        self._next = (index + 1) % len(self.backends)
-        body = await request.read()
-        headers = {k: v for k, v in request.headers.items() if k.lower().startswith("x-telegram")}
-        headers["Content-Type"] = "application/json"
-        try:
-            async with self._session.post(self.backends[index], data=body, headers=headers) as got:
-                self.forwarded[index] += 1
-                return web.Response(status=got.status, body=await got.read())
-        except (aiohttp.ClientError, TimeoutError):
-            self.failed += 1
-            return web.Response(status=502)
-
-
 @pytest.fixture
 def small_survey() -> Survey:
     return load_survey(SMALL)
@@ -118,13 +69,13 @@ def small_survey() -> Survey:
 
 @contextlib.asynccontextmanager
 async def replicas(
-    server: FakeBotApi, tmp_path: Path, dsn: str, proxy: RoundRobin, ports: list[int]
+    server: FakeBotApi, tmp_path: Path, dsn: str, proxy: RoundRobinProxy, ports: list[int]
 ) -> AsyncIterator[list[BotProcess]]:
     bots = []
     for i, port in enumerate(ports):
         env = {
             "SURVEYBOT_DATABASE": dsn,
-            "SURVEYBOT_WEBHOOK_URL": proxy.url,
+            "SURVEYBOT_WEBHOOK_URL": f"{proxy.url}/telegram",
             "SURVEYBOT_WEBHOOK_SECRET": SECRET,
             "SURVEYBOT_HTTP_HOST": "127.0.0.1",
             "SURVEYBOT_HTTP_PORT": str(port),
@@ -200,7 +151,7 @@ async def test_three_replicas_one_killed_lose_nothing_and_keep_the_limits(
     takers: list[PatientTaker] = make_takers(server, survey, RESIDENTS, seed=16, patience=20.0)
     began = time.monotonic()
     try:
-        async with RoundRobin([f"http://127.0.0.1:{p}/telegram" for p in ports]) as proxy:
+        async with RoundRobinProxy([f"http://127.0.0.1:{p}" for p in ports]) as proxy:
             async with replicas(server, tmp_path, postgres_dsn, proxy, ports) as bots:
                 started = time.monotonic()
                 running = asyncio.create_task(run_all(takers, RUN_TIMEOUT, concurrency=RESIDENTS))
