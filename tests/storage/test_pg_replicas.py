@@ -21,6 +21,7 @@ from storage import PostgresStore
 from storage.pg_flood import PgWindows
 from storage.pg_turns import PgTurns, lock_number
 from tests.analysis_key import ANALYSIS_PUBLIC
+from tests.fakes.bot_api.sends import max_in_window
 
 SMALL = Path(__file__).resolve().parents[1] / "e2e" / "small_survey.yaml"
 NOW = datetime.fromisoformat("2026-11-27T12:00:00+01:00")
@@ -180,16 +181,6 @@ async def test_a_replica_that_dies_gives_its_turns_back(postgres_dsn: str) -> No
 # ------------------------------------------------------------------ flood limits
 LIMIT, PERIOD, CHAT_BURST = 4, 0.5, 2
 CHAT = 700_123_456
-
-
-def max_in_window(times: list[float], window: float) -> int:
-    times = sorted(times)
-    best, lo = 0, 0
-    for hi, t in enumerate(times):
-        while t - times[lo] >= window:
-            lo += 1
-        best = max(best, hi - lo + 1)
-    return best
 
 
 async def sends_through_two_replicas(dsn: str, *, shared: bool) -> tuple[list[float], list[float]]:

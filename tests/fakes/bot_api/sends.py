@@ -22,8 +22,8 @@ SEND_METHODS = frozenset(
 
 
 def max_in_window(times: Iterable[float], window: float) -> int:
-    """Most events within any half-open window [t, t + window) of sorted ``times``."""
-    ts = list(times)
+    """Most events within any half-open window [t, t + window) of ``times`` (in any order)."""
+    ts = sorted(times)
     best, lo = 0, 0
     for hi, t in enumerate(ts):
         while t - ts[lo] >= window:
