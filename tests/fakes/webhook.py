@@ -4,7 +4,9 @@ sender that POSTs each queued update to the bot, as Telegram does.
 What must hold (as Telegram): each update is POSTed with the `X-Telegram-Bot-Api-Secret-Token`
 header given to `setWebhook`; it counts as delivered only on a 2xx answer; otherwise (another
 status, a broken connection, no answer within `timeout`) it is sent again after `retry_delay`.
-At most `max_connections` requests are open at once. `deleteWebhook` stops the sending.
+At most `max_connections` requests are open at once, counted across `setWebhook` calls: a bot
+that sets the webhook again (every replica does when it starts) changes the limit for the next
+request and never stalls the delivery. `deleteWebhook` stops the sending.
 
 Attach with `WebhookSender(server)` before the bot starts; it uses the fake's update queue.
 """
@@ -62,7 +64,9 @@ class WebhookSender:
         self.retry_delay = retry_delay
         self.secret_override: str | None = None
         self._task: asyncio.Task[None] | None = None
-        self._slots = asyncio.Semaphore(40)
+        #: Requests open now; `_freed` wakes the sender when one ends or the limit changes.
+        self._open = 0
+        self._freed = asyncio.Condition()
         self._sending: set[asyncio.Task[None]] = set()
         methods = server._methods
         methods["setWebhook"] = self._set_webhook
@@ -80,9 +84,12 @@ class WebhookSender:
         self.state.max_connections = int(params.get("max_connections") or 40)
         allowed = params.get("allowed_updates")
         self.state.allowed = frozenset(allowed) if isinstance(allowed, list) else None
-        self._slots = asyncio.Semaphore(self.state.max_connections)
+        loop = asyncio.get_running_loop()
+        waking = loop.create_task(self._limit_changed())  # a higher limit frees slots now
+        self._sending.add(waking)
+        waking.add_done_callback(self._sending.discard)
         if self._task is None and self.deliver:
-            self._task = asyncio.get_running_loop().create_task(self._send_forever())
+            self._task = loop.create_task(self._send_forever())
         return True
 
     def _delete_webhook(self, params: JSON, uploads: object, now: float) -> bool:
@@ -110,7 +117,7 @@ class WebhookSender:
                     kind = next((k for k in update if k != "update_id"), "")
                     if self.state.allowed is not None and kind not in self.state.allowed:
                         continue
-                    await self._slots.acquire()
+                    await self._take_slot()
                     task = asyncio.get_running_loop().create_task(self._send(session, update))
                     self._sending.add(task)
                     task.add_done_callback(self._sending.discard)
@@ -127,7 +134,21 @@ class WebhookSender:
                     return
                 await asyncio.sleep(self.retry_delay)  # Telegram backs off too
         finally:
-            self._slots.release()
+            await self._free_slot()
+
+    async def _take_slot(self) -> None:
+        async with self._freed:
+            await self._freed.wait_for(lambda: self._open < self.state.max_connections)
+            self._open += 1
+
+    async def _free_slot(self) -> None:
+        async with self._freed:
+            self._open -= 1
+            self._freed.notify_all()
+
+    async def _limit_changed(self) -> None:
+        async with self._freed:
+            self._freed.notify_all()
 
     async def _post(self, session: aiohttp.ClientSession, update: JSON) -> int:
         secret = self.secret_override or self.state.secret
