@@ -194,7 +194,8 @@ async def test_three_replicas_one_killed_lose_nothing_and_keep_the_limits(
         f"\n{RESIDENTS} residents on {REPLICAS} replicas: {ran:.1f} s of survey "
         f"({total:.1f} s with starts), replica 1 killed after {killed_at} finished; "
         f"forwarded {proxy.forwarded}, {proxy.failed} refused by the dead replica; "
-        f"most sends in 1 s: {server.max_sends_in_window(1.0)} (limit {OVERALL_RATE})"
+        f"sends {sum(c.method in SEND_METHODS for c in server.calls)}, "
+        f"most in 1 s: {server.max_sends_in_window(1.0)} (limit {OVERALL_RATE})"
     )
     assert all(t.finished for t in takers)
     assert sum(t.nudges for t in takers) == 0, "a resident had to act again"
