@@ -54,6 +54,11 @@ TRANSPORT_FIGURES = (
 )
 
 
+def steps(measured: Measured) -> float:
+    """Steps the bots stored inside the window (at least 1, to divide by)."""
+    return max(measured.metrics.get("steps_total", 0.0), 1.0)
+
+
 def replica_figures(replicas: int) -> tuple[str, ...]:
     """The names of the replica figures for 2..`replicas` replicas."""
     return tuple(
@@ -259,7 +264,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"- webhook POSTs per replica (round robin, whole run): {shares}")
     counted = "; ".join(
         f"{m.config.label}: {m.metrics.get('steps_total', 0):.0f} steps, "
-        f"{m.metrics.get('completions_total', 0):.0f} completions"
+        f"{m.metrics.get('completions_total', 0):.0f} completions, "
+        f"{m.metrics.get('pseudonym_derivations_total', 0):.0f} pseudonym derivations "
+        f"({1000 * m.metrics.get('pseudonym_derivation_seconds_total', 0.0) / steps(m):.2f} ms "
+        "per step)"
         for m in runs
     )
     print(f"- stored inside the window, by the bots' own /metrics: {counted}")

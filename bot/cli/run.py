@@ -18,7 +18,7 @@ import sys
 from pydantic import SecretStr
 
 from bot.adapters.telegram.app import BotOptions, StopError, build_application, run_until_stopped
-from bot.adapters.telegram.metrics import Health
+from bot.adapters.telegram.metrics import Health, track_pseudonyms
 from bot.adapters.telegram.polling import ConfirmingPoller
 from bot.adapters.telegram.webhook import HttpServer, WebhookOptions, WebhookTransport
 from bot.cli.bootstrap import (
@@ -72,6 +72,7 @@ async def serve(settings: Settings, survey: Survey, token: SecretStr) -> None:
             await asyncio.sleep(PURGE_EVERY_SECONDS)
 
     health = Health(application, lambda: service.store.count_responses(survey.id))
+    track_pseudonyms(service.pseudonyms)
     transport: WebhookTransport | ConfirmingPoller | None = None
     ops_server = None
     if settings.webhook_url:

@@ -89,6 +89,11 @@ class SurveyService:
         self._ttl = session_ttl
         self.turns = turns
 
+    @property
+    def pseudonyms(self) -> Pseudonyms:
+        """The residents' pseudonyms (for their counters on `/metrics`)."""
+        return self._pseudonyms
+
     @asynccontextmanager
     async def turn(self, user_id: int) -> AsyncIterator[None]:
         """Hold this resident's turn across replicas for the block (a no-op without `turns`):

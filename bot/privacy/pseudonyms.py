@@ -11,7 +11,9 @@ What must hold:
   2**33 x 25 ms, some 7 core-years, and every guess needs its 4 MiB. A partial answer in a
   session is therefore exactly as hard to link to an id as a completion marker;
 - the derivation runs in a worker thread (scrypt releases the GIL) and is cached in memory per
-  resident (`CACHE_SIZE` most recent), so a resident pays it once per process, not per step;
+  resident (`CACHE_SIZE` most recent), so a resident pays it once per process, not per step
+  (with several replicas behind a round-robin balancer, once per replica); `derivations` and
+  `derive_seconds` count what the cache did not save (for `/metrics`, no id in them);
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -76,16 +79,26 @@ class Pseudonyms:
         self._secret = bytes(secret)
         self._cost = cost
         self._cache: OrderedDict[tuple[str, int], ResidentKeys] = OrderedDict()
+        #: Derivations done (cache misses), and the seconds they took in all.
+        self.derivations = 0
+        self.derive_seconds = 0.0
 
-    def _derive(self, survey_id: str, user_id: int) -> ResidentKeys:
+    def _derive(self, survey_id: str, user_id: int) -> tuple[ResidentKeys, float]:
+        began = time.perf_counter()
         message = _encode(_PSEUDONYM, survey_id, str(int(user_id)))
         password = hmac.new(self._secret, message, hashlib.sha256).digest()
         out = hashlib.scrypt(
             password, salt=_SALT, n=self._cost, r=_SCRYPT_R, p=1, maxmem=2**26, dklen=96
         )
-        return ResidentKeys(out[:32], out[32:64], SecretBox(out[64:]))
+        return ResidentKeys(out[:32], out[32:64], SecretBox(out[64:])), time.perf_counter() - began
 
-    def _remember(self, cache_key: tuple[str, int], keys: ResidentKeys) -> ResidentKeys:
+    def _remember(
+        self, cache_key: tuple[str, int], derived: tuple[ResidentKeys, float]
+    ) -> ResidentKeys:
+        """Cache freshly derived keys and count the derivation (on the caller's thread)."""
+        keys, seconds = derived
+        self.derivations += 1
+        self.derive_seconds += seconds
         self._cache[cache_key] = keys
         if len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)

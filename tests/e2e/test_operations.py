@@ -2,7 +2,7 @@
 `/readyz` and `/metrics` on its small HTTP server (as `survey-bot run` with
 SURVEYBOT_HTTP_PORT); in webhook mode the same routes share the webhook's server.
 
-Checked: a resident's steps, completion, updates and a 429 show in the metrics (as deltas: the
+Checked: a resident's steps, completion, updates, pseudonym derivation and a 429 show in the metrics (as deltas: the
 registry is process-wide), no resident id appears anywhere in them, and readiness turns 503,
 saying which part, when the store or Telegram is gone.
 """
@@ -20,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from bot.adapters.telegram.app import BotOptions, build_application, start_polling, stop_polling
-from bot.adapters.telegram.metrics import Health
+from bot.adapters.telegram.metrics import Health, track_pseudonyms
 from bot.adapters.telegram.webhook import HttpServer
 from bot.conversation.service import SurveyService
 from bot.privacy.pseudonyms import Pseudonyms
@@ -64,6 +64,7 @@ async def bot_with_ops(server: FakeBotApi, survey: Survey, database: Path) -> As
     )
     application = build_application(service, options)
     health = Health(application, lambda: store.count_responses(survey.id), timeout=2)
+    track_pseudonyms(service.pseudonyms)
     ops = HttpServer("127.0.0.1", free_port(), health.routes())
     try:
         await ops.start()
@@ -99,6 +100,9 @@ async def test_metrics_count_a_resident_without_naming_them(
     assert delta("surveybot_update_seconds_count{}") >= presses
     assert delta("surveybot_store_seconds_count{operation=complete}") == 1
     assert "surveybot_queue_depth" in text
+    # One resident: their pseudonyms are derived once (then cached), whatever their steps.
+    assert delta("surveybot_pseudonym_derivations_total{}") == 1
+    assert delta("surveybot_pseudonym_derivation_seconds_total{}") > 0
     for secret in (str(user.id), f"{user.id:x}", "Ebba"):
         assert secret not in text
 

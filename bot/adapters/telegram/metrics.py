@@ -8,7 +8,8 @@ What must hold:
   `/readyz` checks the store on every call and Telegram (getMe) at most every `telegram_every`
   seconds, each within `timeout` seconds, and says in one line what is not ready;
 - the metrics live in prometheus_client's default registry, so the store's metrics
-  (`storage.metered`) appear on the same page.
+  (`storage.metered`) appear on the same page; the pseudonym derivations (the slow, memory-hard
+  KDF each resident costs once per process) are read from `Pseudonyms` when scraped.
 """
 
 from __future__ import annotations
@@ -20,8 +21,12 @@ from collections.abc import Awaitable, Callable
 
 import prometheus_client
 from aiohttp import web
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 from telegram import Update
 from telegram.ext import Application
+
+from bot.privacy.pseudonyms import Pseudonyms
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +55,39 @@ QUEUE_DEPTH = prometheus_client.Gauge(
 #: An aiohttp request handler (the webhook and these endpoints share one server).
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _KINDS = ("message", "edited_message", "callback_query")
+
+
+class _Derivations(Collector):
+    """`surveybot_pseudonym_derivations_total` and `..._seconds_total` of the tracked
+    `Pseudonyms` (zero until one is tracked; the last one tracked counts)."""
+
+    def __init__(self) -> None:
+        self.source: Pseudonyms | None = None
+
+    def collect(self) -> list[CounterMetricFamily]:
+        count = self.source.derivations if self.source else 0
+        seconds = self.source.derive_seconds if self.source else 0.0
+        return [
+            CounterMetricFamily(
+                "surveybot_pseudonym_derivations",
+                "Pseudonym derivations (a resident's first step in this process).",
+                value=count,
+            ),
+            CounterMetricFamily(
+                "surveybot_pseudonym_derivation_seconds",
+                "Seconds spent deriving pseudonyms (the memory-hard KDF).",
+                value=seconds,
+            ),
+        ]
+
+
+DERIVATIONS = _Derivations()
+prometheus_client.REGISTRY.register(DERIVATIONS)
+
+
+def track_pseudonyms(pseudonyms: Pseudonyms) -> None:
+    """Report these pseudonyms' derivations on `/metrics`."""
+    DERIVATIONS.source = pseudonyms
 
 
 def observe_update(update: object, seconds: float) -> None:
