@@ -266,8 +266,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{m.config.label}: {m.metrics.get('steps_total', 0):.0f} steps, "
         f"{m.metrics.get('completions_total', 0):.0f} completions, "
         f"{m.metrics.get('pseudonym_derivations_total', 0):.0f} pseudonym derivations "
-        f"({1000 * m.metrics.get('pseudonym_derivation_seconds_total', 0.0) / steps(m):.2f} ms "
-        "per step)"
+        f"({1000 * m.metrics.get('pseudonym_cpu_seconds_total', 0.0) / steps(m):.2f} ms "
+        "of CPU per step)"
         for m in runs
     )
     print(f"- stored inside the window, by the bots' own /metrics: {counted}")

@@ -2,9 +2,9 @@
 `/readyz` and `/metrics` on its small HTTP server (as `survey-bot run` with
 SURVEYBOT_HTTP_PORT); in webhook mode the same routes share the webhook's server.
 
-Checked: a resident's steps, completion, updates, pseudonym derivation and a 429 show in the metrics (as deltas: the
-registry is process-wide), no resident id appears anywhere in them, and readiness turns 503,
-saying which part, when the store or Telegram is gone.
+Checked: a resident's steps, completion, updates, pseudonym derivation and a 429 show in the
+metrics (as deltas: the registry is process-wide), no resident id appears anywhere in them, and
+readiness turns 503, saying which part, when the store or Telegram is gone.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ async def test_metrics_count_a_resident_without_naming_them(
     assert "surveybot_queue_depth" in text
     # One resident: their pseudonyms are derived once (then cached), whatever their steps.
     assert delta("surveybot_pseudonym_derivations_total{}") == 1
-    assert delta("surveybot_pseudonym_derivation_seconds_total{}") > 0
+    assert delta("surveybot_pseudonym_cpu_seconds_total{}") > 0
     for secret in (str(user.id), f"{user.id:x}", "Ebba"):
         assert secret not in text
 

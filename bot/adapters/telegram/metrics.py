@@ -58,15 +58,15 @@ _KINDS = ("message", "edited_message", "callback_query")
 
 
 class _Derivations(Collector):
-    """`surveybot_pseudonym_derivations_total` and `..._seconds_total` of the tracked
-    `Pseudonyms` (zero until one is tracked; the last one tracked counts)."""
+    """`surveybot_pseudonym_derivations_total` and `surveybot_pseudonym_cpu_seconds_total` of
+    the tracked `Pseudonyms` (zero until one is tracked; the last one tracked counts)."""
 
     def __init__(self) -> None:
         self.source: Pseudonyms | None = None
 
     def collect(self) -> list[CounterMetricFamily]:
         count = self.source.derivations if self.source else 0
-        seconds = self.source.derive_seconds if self.source else 0.0
+        seconds = self.source.derive_cpu_seconds if self.source else 0.0
         return [
             CounterMetricFamily(
                 "surveybot_pseudonym_derivations",
@@ -74,8 +74,8 @@ class _Derivations(Collector):
                 value=count,
             ),
             CounterMetricFamily(
-                "surveybot_pseudonym_derivation_seconds",
-                "Seconds spent deriving pseudonyms (the memory-hard KDF).",
+                "surveybot_pseudonym_cpu_seconds",
+                "CPU seconds spent deriving pseudonyms (the memory-hard KDF).",
                 value=seconds,
             ),
         ]
