@@ -11,10 +11,13 @@ COPY storage ./storage
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install .
 
 FROM python:3.11-slim
+# /data holds the SQLite store, /keys the pseudonym key the bot generates on its first run
+# (unless SURVEYBOT_SECRET or SURVEYBOT_SECRET_FILE is set, as compose.yaml does): two volumes,
+# so a copy of the database is no copy of the key. The user's home, /app, is not writable.
 RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin surveybot \
-    && mkdir -p /app /data \
-    && chown surveybot:surveybot /data \
-    && chmod 700 /data
+    && mkdir -p /app /data /keys \
+    && chown surveybot:surveybot /data /keys \
+    && chmod 700 /data /keys
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY surveys ./surveys
@@ -24,10 +27,11 @@ ENV PATH=/opt/venv/bin:$PATH \
     MPLCONFIGDIR=/tmp/matplotlib \
     SURVEYBOT_SURVEY=/app/surveys/questions.yaml \
     SURVEYBOT_DATABASE=/data/survey.db \
+    SURVEYBOT_KEY_DIR=/keys \
     SURVEYBOT_HTTP_HOST=0.0.0.0 \
     SURVEYBOT_HTTP_PORT=8080
 USER surveybot
-VOLUME ["/data"]
+VOLUME ["/data", "/keys"]
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"]
