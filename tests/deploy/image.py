@@ -37,6 +37,8 @@ from pathlib import Path, PurePosixPath
 from packaging.requirements import Requirement
 
 from tests.deploy.dockerfile import ROOT, Stage, build_and_final
+from tests.fakes.bot_api import FakeBotApi
+from tests.faults.bot_process import BotProcess
 
 #: `.pth` in the image's venv that adds the tests' dependencies (see the module docstring).
 DEPENDENCIES_PTH = "_test_dependencies.pth"
@@ -119,26 +121,31 @@ class Image:
         (venv_copy,) = [c for c in self.final.copies() if c.from_stage]
         return self.path(venv_copy.destination)
 
-    def mapped(self) -> list[PurePosixPath]:
-        """The image's own folders (the rest of a path in ENV is this machine's)."""
+    def mapped(self, mounts: tuple[PurePosixPath, ...] = ()) -> list[PurePosixPath]:
+        """The image's own folders and `mounts` (the rest of a path is this machine's)."""
         folders = [c.destination for c in self.final.copies() if c.from_stage]
-        return [*folders, self.final.workdir, *self.final.volumes(), PurePosixPath("/tmp")]
+        own = [*folders, self.final.workdir, *self.final.volumes(), PurePosixPath("/tmp")]
+        return [*own, *mounts]
 
-    def rewrite(self, value: str) -> str:
-        """`value` with every path into one of the image's own folders pointing under `root`
-        (in one pass: a path already rewritten is not rewritten again)."""
-        folders = {str(folder): str(self.path(folder)) for folder in self.mapped()}
+    def rewrite(self, value: str, mounts: tuple[PurePosixPath, ...] = ()) -> str:
+        """`value` with every path into one of the image's own folders (or `mounts`) pointing
+        under `root` (in one pass: a path already rewritten is not rewritten again)."""
+        folders = {str(folder): str(self.path(folder)) for folder in self.mapped(mounts)}
         alternatives = "|".join(re.escape(f) for f in sorted(folders, key=len, reverse=True))
         pattern = rf"(?<![\w./-])({alternatives})(?=[/:]|$)"
         return re.sub(pattern, lambda match: folders[match[1]], value)
 
-    def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+    def env(
+        self, extra: dict[str, str] | None = None, mounts: tuple[PurePosixPath, ...] = ()
+    ) -> dict[str, str]:
         """A container's environment: the image's ENV and HOME of its USER, nothing of ours
-        (except OPENBLAS_* tuning, which this machine needs for numpy), then `extra`."""
-        env = {name: self.rewrite(value) for name, value in self.final.env().items()}
-        env["HOME"] = str(self.path(self.home))
-        env.update({k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")})
+        (except OPENBLAS_* tuning, which this machine needs for numpy), then `extra` (`docker
+        run -e`); paths into the image's folders and `mounts` point under `root`."""
+        env = dict(self.final.env())
+        env["HOME"] = str(self.home)
         env.update(extra or {})
+        env = {name: self.rewrite(value, mounts) for name, value in env.items()}
+        env.update({k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")})
         return env
 
     def as_user(self, argv: list[str]) -> list[str]:
@@ -164,6 +171,32 @@ class Image:
             timeout=timeout,
             check=False,
         )
+
+
+class ImageBot(BotProcess):
+    """The image's ENTRYPOINT and CMD as its USER, with its ENV plus `run_env` (`docker run
+    -e`); the lifecycle (ready at the first long poll, exit, kill) is `BotProcess`'s."""
+
+    def __init__(
+        self,
+        server: FakeBotApi,
+        image: Image,
+        run_env: dict[str, str],
+        mounts: tuple[PurePosixPath, ...] = (),
+    ) -> None:
+        workdir = image.path(image.final.workdir)
+        super().__init__(server, workdir, Path(image.env()["SURVEYBOT_SURVEY"]))
+        self.image = image
+        self.run_env = run_env
+        self.mounts = mounts
+        self.log_path = image.root.parent / "bot.log"  # the test's, outside the image
+
+    def env(self) -> dict[str, str]:
+        return self.image.env(self.run_env, self.mounts)
+
+    def command(self) -> list[str]:
+        final = self.image.final
+        return self.image.as_user([*final.exec_form("ENTRYPOINT"), *final.exec_form("CMD")])
 
 
 def build_image(root: Path) -> Image:

@@ -14,13 +14,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from ruamel.yaml import YAML
 
 from bot.config import Settings
+from tests.deploy.compose import COMPOSE, environment, load_compose
 from tests.deploy.dockerfile import DOCKERFILE, ROOT, Stage, build_and_final
 from tests.deploy.image import dockerignore_patterns, ignored
 
-COMPOSE = ROOT / "compose.yaml"
 PRODUCTION = ROOT / "docs" / "production.md"
 #: A value that is only a reference to the operator's `.env`: `${NAME}` or `${NAME:?message}`.
 REFERENCE = re.compile(r"\$\{[A-Z_][A-Z0-9_]*(?::?[?-][^}]*)?\}")
@@ -30,22 +29,12 @@ SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|ANALYSIS_KEY)$")
 
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
-    loaded = YAML(typ="safe", pure=True).load(COMPOSE.read_text(encoding="utf-8"))
-    assert isinstance(loaded, dict)
-    return loaded
+    return load_compose()
 
 
 @pytest.fixture(scope="module")
 def final() -> Stage:
     return build_and_final()[1]
-
-
-def environment(service: dict[str, Any]) -> dict[str, str]:
-    """A service's `environment`, in either of compose's forms, as strings."""
-    env = service.get("environment") or {}
-    if isinstance(env, list):
-        env = dict(item.partition("=")[::2] for item in env)
-    return {str(name): str(value) for name, value in env.items()}
 
 
 def test_every_surveybot_name_is_a_setting_of_the_bot() -> None:
@@ -73,7 +62,7 @@ def test_the_healthcheck_exposed_and_configured_ports_agree(
 
 
 def test_the_image_runs_as_the_unprivileged_uid_the_key_file_is_made_for(final: Stage) -> None:
-    user, uid, home = final.user_account()
+    user, uid, _ = final.user_account()
     assert user != "root" and uid != 0
     assert final.one("USER").args.strip() == user
     # The operator makes the compose secret file for that uid (compose.yaml's comment, the
@@ -82,8 +71,17 @@ def test_the_image_runs_as_the_unprivileged_uid_the_key_file_is_made_for(final: 
     assert comment == [(str(uid), "600")]
     command = re.findall(r"install -m (\d+) -o (\d+) /dev/null (\S+)", PRODUCTION.read_text())
     assert command == [("600", str(uid), "secrets/pseudonym.key")]
-    writable = {PurePosixPath(p) for p in ("/data", "/keys")}
-    assert home not in writable and set(final.volumes()) == writable
+
+
+def test_the_store_and_the_generated_key_each_have_a_volume_of_their_own(final: Stage) -> None:
+    # The image's user cannot write its home (/app): without compose's secret file the bot
+    # generates the key into SURVEYBOT_KEY_DIR, which must be a volume apart from the store's.
+    env = final.env()
+    store = PurePosixPath(env["SURVEYBOT_DATABASE"]).parent
+    keys = PurePosixPath(env["SURVEYBOT_KEY_DIR"])
+    assert store in final.volumes() and keys in final.volumes() and store != keys
+    _, _, home = final.user_account()
+    assert home not in final.volumes()
 
 
 def test_the_bot_reaches_the_db_service_as_its_user_and_database(compose: dict[str, Any]) -> None:

@@ -23,21 +23,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import signal
 import subprocess
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from bot.conversation.texts import catalog_languages
 from tests.deploy.dockerfile import ROOT
-from tests.deploy.image import Image, build_image, wheel_files
+from tests.deploy.image import Image, ImageBot, wheel_files
 from tests.fakes.bot_api import FakeBotApi
-from tests.faults.bot_process import BotProcess
 from tests.postgres import free_port
 
 #: Run in the image: where the packages come from, and whether each catalog loads.
@@ -50,17 +45,6 @@ print(json.dumps({
     "catalogs": {lang: type(translations(lang)).__name__ for lang in catalog_languages()},
 }))
 """
-
-
-@pytest.fixture(scope="module")
-def image() -> Iterator[Image]:
-    """The image, laid out once per module in a folder the image's user can enter."""
-    root = Path(tempfile.mkdtemp(prefix="surveybot-image-"))
-    try:
-        root.chmod(0o755)
-        yield build_image(root)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_the_wheel_holds_every_file_git_tracks_in_the_packages(image: Image) -> None:
@@ -98,25 +82,6 @@ def test_survey_bot_help_and_validate_work_as_the_image_user(image: Image) -> No
     assert validated.returncode == 0, validated.stdout + validated.stderr
     assert survey in validated.stdout
     assert "Traceback" not in validated.stderr
-
-
-class ImageBot(BotProcess):
-    """The image's ENTRYPOINT and CMD as its USER, with its ENV plus `run_env` (`docker run
-    -e`); the lifecycle (ready at the first long poll, exit, kill) is `BotProcess`'s."""
-
-    def __init__(self, server: FakeBotApi, image: Image, run_env: dict[str, str]) -> None:
-        workdir = image.path(image.final.workdir)
-        super().__init__(server, workdir, Path(image.env()["SURVEYBOT_SURVEY"]))
-        self.image = image
-        self.run_env = run_env
-        self.log_path = image.root / "bot.log"  # the test's, outside the image's folders
-
-    def env(self) -> dict[str, str]:
-        return self.image.env(self.run_env)
-
-    def command(self) -> list[str]:
-        final = self.image.final
-        return self.image.as_user([*final.exec_form("ENTRYPOINT"), *final.exec_form("CMD")])
 
 
 async def test_the_image_starts_passes_its_healthcheck_and_stops_on_its_stopsignal(
