@@ -2,7 +2,7 @@
 # Runs as an unprivileged user; listens on 8080 for the webhook, /healthz, /readyz, /metrics.
 # See docs/production.md (and compose.yaml for the bot with PostgreSQL).
 
-FROM python:3.11-slim AS build
+FROM python:3.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 COPY pyproject.toml README.md ./
@@ -10,7 +10,13 @@ COPY bot ./bot
 COPY storage ./storage
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install .
 
-FROM python:3.11-slim
+FROM python:3.11-slim-bookworm
+# WeasyPrint renders the staff's /report PDF: it needs Pango and HarfBuzz's subsetter, and the
+# report is set in DejaVu Sans (checked by tests/deploy/test_system_packages.py).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 # /data holds the SQLite store, /keys the pseudonym key the bot generates on its first run
 # (unless SURVEYBOT_SECRET or SURVEYBOT_SECRET_FILE is set, as compose.yaml does): two volumes,
 # so a copy of the database is no copy of the key. The user's home, /app, is not writable.

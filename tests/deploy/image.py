@@ -42,6 +42,8 @@ from tests.faults.bot_process import BotProcess
 
 #: `.pth` in the image's venv that adds the tests' dependencies (see the module docstring).
 DEPENDENCIES_PTH = "_test_dependencies.pth"
+#: The final stage's clean-up after `apt-get install`.
+APT_LISTS = "rm -rf /var/lib/apt/lists/*"
 VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
@@ -245,15 +247,16 @@ def build_image(root: Path) -> Image:
 
 
 def _apply_final_stage(image: Image, patterns: list[str]) -> None:
-    """The final stage's RUN (mkdir, chown, chmod; useradd is `Image.as_user`), /tmp, COPY."""
+    """The final stage's RUN (mkdir, chown, chmod; useradd is `Image.as_user`, apt-get is
+    checked by test_system_packages.py), /tmp, COPY."""
     tmp = image.path("/tmp")
     tmp.mkdir()
     tmp.chmod(0o1777)
     for instruction in image.final.all("RUN"):
         for command in re.split(r"&&", instruction.args):
             words = shlex.split(command)
-            if words[0] == "useradd":
-                continue
+            if words[0] == "useradd" or words[0] == "apt-get" or command.strip() == APT_LISTS:
+                continue  # the user is `Image.as_user`; packages: test_system_packages.py
             if words[:2] == ["mkdir", "-p"]:
                 for folder in words[2:]:
                     image.path(folder).mkdir(mode=0o755, parents=True, exist_ok=True)
