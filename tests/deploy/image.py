@@ -5,8 +5,10 @@ as this machine can: the build stage's COPY lines copy exactly their paths from 
 context (the repository less `.dockerignore`) into the stage's WORKDIR, its `pip install .`
 becomes `pip wheel` there plus an install of that wheel into a fresh venv at the place the
 final stage copies it to; the final stage's COPY lines, its `mkdir`/`chown`/`chmod` RUN
-commands and its ENV are applied under a scratch directory standing for the image's `/`; and
-commands run as the image's USER (its uid, via `setpriv`) when the tests run as root.
+commands and its ENV are applied under a scratch directory standing for the image's `/` (its
+`apt-get install` is checked by test_system_packages.py instead); commands run as the image's
+USER (its uid, via `setpriv`) when the tests run as root; `ImageBot` runs its ENTRYPOINT and
+CMD with `tests.faults.bot_process`'s lifecycle.
 
 What must hold:
 - nothing of the build is copied into a test: each step comes from the Dockerfile, and an
