@@ -66,7 +66,7 @@ class WebhookSender:
         self._task: asyncio.Task[None] | None = None
         #: Requests open now; `_freed` wakes the sender when one ends or the limit changes.
         self._open = 0
-        self._freed = asyncio.Condition()
+        self._freed = asyncio.Event()
         self._sending: set[asyncio.Task[None]] = set()
         methods = server._methods
         methods["setWebhook"] = self._set_webhook
@@ -84,12 +84,9 @@ class WebhookSender:
         self.state.max_connections = int(params.get("max_connections") or 40)
         allowed = params.get("allowed_updates")
         self.state.allowed = frozenset(allowed) if isinstance(allowed, list) else None
-        loop = asyncio.get_running_loop()
-        waking = loop.create_task(self._limit_changed())  # a higher limit frees slots now
-        self._sending.add(waking)
-        waking.add_done_callback(self._sending.discard)
+        self._freed.set()  # a higher limit frees slots now
         if self._task is None and self.deliver:
-            self._task = loop.create_task(self._send_forever())
+            self._task = asyncio.get_running_loop().create_task(self._send_forever())
         return True
 
     def _delete_webhook(self, params: JSON, uploads: object, now: float) -> bool:
@@ -134,21 +131,15 @@ class WebhookSender:
                     return
                 await asyncio.sleep(self.retry_delay)  # Telegram backs off too
         finally:
-            await self._free_slot()
+            self._open -= 1
+            self._freed.set()
 
     async def _take_slot(self) -> None:
-        async with self._freed:
-            await self._freed.wait_for(lambda: self._open < self.state.max_connections)
-            self._open += 1
-
-    async def _free_slot(self) -> None:
-        async with self._freed:
-            self._open -= 1
-            self._freed.notify_all()
-
-    async def _limit_changed(self) -> None:
-        async with self._freed:
-            self._freed.notify_all()
+        """Wait until fewer than `max_connections` requests are open (one waiter: the sender)."""
+        while self._open >= self.state.max_connections:
+            self._freed.clear()
+            await self._freed.wait()
+        self._open += 1
 
     async def _post(self, session: aiohttp.ClientSession, update: JSON) -> int:
         secret = self.secret_override or self.state.secret
