@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.adapters.telegram import messages
 from bot.conversation.engine import ChoicePicked
@@ -151,6 +152,70 @@ async def test_a_stale_press_on_an_older_message_leaves_the_survey_message_alone
     # Its own buttons still work.
     after = await chat.resident.press(data=f"{step_of(survey)}:c:safe", settle=0.05)
     assert after.message_id == survey.message_id
+
+
+async def orphan_of(chat: Chat, screen: Screen) -> int:
+    """What a crash between sending a screen and storing which message shows it leaves: a
+    newer message with that screen's buttons, unknown to the session (sent here as the bot)."""
+    markup = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.callback_data)] for b in screen.buttons]
+    )
+    async with Bot(chat.server.token, base_url=chat.server.base_url) as bot:
+        sent = await bot.send_message(chat.resident.chat_id, screen.text, reply_markup=markup)
+    return sent.message_id
+
+
+def text_of(chat: Chat, message_id: int) -> str:
+    """What message `message_id` of the resident's chat shows ("" once deleted)."""
+    state = chat.server.chat(chat.resident.chat_id)
+    message = state.messages.get(message_id) if state else None
+    return "" if message is None or message.deleted else message.shown_text
+
+
+async def test_a_stale_press_on_a_newer_orphan_deletes_it_and_keeps_the_survey_message(
+    chat: Chat,
+) -> None:
+    """Found by tests/faults/test_never_stuck.py (SIGKILLs): residents left with welcome
+    screens the session did not know, below the survey message, whose buttons only toasted."""
+    welcome = await chat.resident.send_command("/start", settle=0.05)
+    orphan = await orphan_of(chat, welcome)
+    await chat.resident.press(
+        data=f"{step_of(welcome)}:go", message_id=welcome.message_id, settle=0.05
+    )
+    assert "Where do you live?" in text_of(chat, welcome.message_id)
+    assert chat.resident.current().message_id == orphan, "the orphan is the newest screen"
+    sends = len(chat.server.calls_to("sendMessage"))
+    await chat.resident.press(data=f"{step_of(welcome)}:go", message_id=orphan, settle=0.05)
+    answer = chat.resident.last_answer()
+    assert answer is not None and STALE in (answer.text or "")
+    survey = chat.resident.current()
+    assert survey.message_id == welcome.message_id, "the orphan is gone, the survey stays"
+    assert text_of(chat, orphan) == "" and "Where do you live?" in survey.text
+    assert len(chat.server.calls_to("sendMessage")) == sends
+    # The survey message was checked by showing the step on it again.
+    _take_rejections(chat.server, "message is not modified")
+    after = await chat.resident.press(data=f"{step_of(survey)}:c:north", settle=0.05)
+    assert "How safe do you feel?" in after.text
+
+
+async def test_an_orphan_whose_survey_message_is_gone_leaves_the_step_on_a_new_message(
+    chat: Chat,
+) -> None:
+    welcome = await chat.resident.send_command("/start", settle=0.05)
+    orphan = await orphan_of(chat, welcome)
+    await chat.resident.press(
+        data=f"{step_of(welcome)}:go", message_id=welcome.message_id, settle=0.05
+    )
+    question = text_of(chat, welcome.message_id)
+    async with Bot(chat.server.token, base_url=chat.server.base_url) as bot:
+        await bot.delete_message(chat.resident.chat_id, welcome.message_id)  # then a crash
+    await chat.resident.press(data=f"{step_of(welcome)}:go", message_id=orphan, settle=0.05)
+    now = chat.resident.current()
+    assert now.message_id not in (welcome.message_id, orphan) and now.text == question
+    assert chat.resident.messages() == [now.text], "one survey message, no orphan"
+    _take_rejections(chat.server, "message to edit not found")
+    after = await chat.resident.press(data=f"{step_of(now)}:c:north", settle=0.05)
+    assert "How safe do you feel?" in after.text and after.message_id == now.message_id
 
 
 async def test_a_double_press_is_one_edit_and_a_toast(chat: Chat) -> None:

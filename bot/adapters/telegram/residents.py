@@ -10,9 +10,11 @@ What must hold:
   step (an edit that never arrived, a crash between saving a step and showing it) gets the
   "earlier question" toast and the current step drawn on it, or sent anew when it cannot be
   edited; a stale press on any older message gets the toast only (the survey message is
-  elsewhere; /start shows it again); what the survey message shows is known from
-  `bot.adapters.telegram.shown`, never from the press's snapshot of it. A typed action always
-  shows the current step below it. A message that no longer exists is replaced by a new one;
+  elsewhere; /start shows it again), one on a newer message (an orphan a crash left behind)
+  the toast, the step on the survey message and the orphan deleted; what the survey message
+  shows is known from `bot.adapters.telegram.shown`, never from the press's snapshot of it. A
+  typed action always shows the current step below it. A message that no longer exists is
+  replaced by a new one;
 - an update handled again (Telegram delivers it again after a crash before it was confirmed)
   changes nothing twice and leaves the resident the current step with its buttons: a press is
   stale by its step and draws the step again (this process has not drawn it yet); a message
@@ -226,32 +228,40 @@ class ResidentHandlers:
         result: StepResult,
     ) -> None:
         """A press on a button of an earlier step: the toast, and the current step drawn on the
-        pressed message if that is the survey message (or none is known) and it is not known
-        to show the step already (a double press)."""
+        survey message if it is not known to show it already (a double press). A message newer
+        than the survey message is an orphan (a crash between sending a screen and storing
+        which message shows the survey): it goes, so the resident is left with one survey
+        message showing the current step."""
         after = result.after
         assert after is not None
         chat_id = target.chat_id
         language = self._language(result, code)
         await messages.answer(query, t("stale", language))
-        if after.screen is not None and after.screen != target.message_id:
+        if after.screen is not None and target.message_id < after.screen:
             # An older message than the survey message (a press delivered again after a
             # crash, or one scrolled up to): the survey message stays where it is. Drawing the
             # step here would move the survey, and turn the resident's next press on it into a
             # stale one that moves it back (residents behind a backlog never got out).
             return
-        if self.shown.shows(chat_id, target.message_id, after.step):
-            return
-        current = await self.service.step(user_id, Opened(code), telegram_language=code)
-        screen = next(
-            (s for s in (render(r, self.service.survey) for r in current.replies) if s.survey),
-            None,
-        )
-        if screen is None or current.after is None:
-            return
-        shown = await messages.show(context.bot, chat_id, target.message_id, screen)
-        if shown is not None:
-            gone = target.message_id if shown != target.message_id else None
+        orphan = after.screen is not None and target.message_id > after.screen
+        place = after.screen if orphan and after.screen is not None else target.message_id
+        # Before the orphan goes, the survey message must exist: checked by showing the step on
+        # it (Telegram says "not modified" if it does), whatever this process remembers.
+        if orphan or not self.shown.shows(chat_id, place, after.step):
+            current = await self.service.step(user_id, Opened(code), telegram_language=code)
+            screen = next(
+                (s for s in (render(r, self.service.survey) for r in current.replies) if s.survey),
+                None,
+            )
+            if screen is None or current.after is None:
+                return
+            shown = await messages.show(context.bot, chat_id, place, screen)
+            if shown is None:
+                return  # nothing is shown: the orphan's buttons draw the step again
+            gone = place if shown != place else None
             await self._settle_screen(context, user_id, chat_id, shown, current, gone=gone)
+        if orphan:
+            await messages.delete(context.bot, chat_id, [target.message_id])
 
     async def _settle_screen(
         self,
