@@ -10,6 +10,8 @@ What must hold (k = the survey's `min_group_size`):
   earlier publication would be about 1..k-1 newcomers, or pin a count hidden earlier;
 - each count is at least its last known value: parts whose floors add up to their total are
   pinned (the audit treats them so);
+- every earlier publication is solved with this one (`bot.stats.newcomers`): nothing protected
+  in the growth between any two publications, or hidden in an earlier one, may be computable;
 - complementary suppression, audited exactly: a hidden count is recoverable iff its unit vector
   lies in the row space of the relations (`bot.stats.model.TallyModel`) restricted to hidden
   counts; complements are added, smallest non-zero cells first, until the audit finds none;
