@@ -13,7 +13,10 @@ publications, and combine several:
 - a growth x_j - x_i a reader computes to be zero empties its parts (zeros within sums, as for
   counts: a multi answer has at least one choice) for the newcomers of (i, j], and then
   x_t = x_i for every i <= t <= j (counts only grow), whatever was shown at t;
-- a multi answer has at least one choice among the newcomers of any period.
+- a multi answer has at least one choice among the newcomers of any period;
+- between two publications, zeros chain through a third question (`bot.stats.chains`: "no
+  newcomer of the north chose park" and "every young newcomer did" give "no newcomer is young
+  and in the north"). Counts up to one publication do not (the audit's stated limit).
 
 What must hold (k = the survey's `min_group_size`), checked by `exposed` for every period
 (i, j), 0 <= i < j <= P, but (0, P), which is the audit's own (the counts now):
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
+from bot.stats.chains import chained, chains, possible
 from bot.stats.history import History
 from bot.stats.model import Group, Quantity, TallyModel
 
@@ -155,6 +159,10 @@ class Newcomers:
             for p, g in growth.items()
             if p != (0, now)
         }
+        #: Chains of zeros through a third question (`bot.stats.chains`) that can derive a
+        #: zero among the residents of a period between two publications.
+        rules = chains(model) if self.active else []
+        self.chains = {p: possible(rules, g) for p, g in growth.items() if p[0] > 0}
         #: Shown counts hidden at an earlier publication whose value then is a secret.
         self.hidden_then: dict[int, set[Quantity]] = {}
         before: dict[Quantity, int] = {}
@@ -226,8 +234,12 @@ class Newcomers:
             q for q in self.zeros[period] if self.column(i, q) is None and self.column(j, q) is None
         }
         seed |= self.found.get(period, set())
-        known = seed.__contains__
-        return seed | zeros_within(self.sums, self.growths[period], known)
+        zero = seed | zeros_within(self.sums, self.growths[period], seed.__contains__)
+        rules = self.chains.get(period, [])
+        while new := chained(rules, zero):
+            zero |= new
+            zero |= zeros_within(self.sums, self.growths[period], zero.__contains__)
+        return zero
 
     def add(self, system: list[dict[int, int]], terms: Mapping[tuple[int, Quantity], int]) -> None:
         row: dict[int, int] = {}
