@@ -6,10 +6,13 @@ a reader also combines growths of hidden counts and zero growths through the sur
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from bot.stats.tables import PublishedCount, Suppressed
+from tests.stats.publication_bounds import bounded
 from tests.stats.publishing import attack
-from tests.stats.test_disclosure import world
+from tests.stats.test_disclosure import Shown, world
 
 #: k = 3, two areas, nothing optional, no follow-up.
 CONFIG = (3, 2, False, False, False, False)
@@ -124,3 +127,28 @@ def test_open_zeros_chained_among_the_newcomers_of_two_publications() -> None:
     residents = [space.profiles[i] for i in chosen]
     found = attack(space, candidates, residents, [18, 31], newcomers_only=True)
     assert found == [], found[:3]
+
+
+def test_the_attacker_uses_floors_and_ceilings() -> None:
+    """The attacker's bounds (`tests.stats.publication_bounds`) find what they claim to:
+    "north" and "south" hidden in publication 1 with 5 in all, then "north" 2 shown in
+    publication 2 and "south" 3 in publication 3, pin both in publication 1."""
+    north, south = np.array([1, 0]), np.array([0, 1])
+
+    def line(total: int, n: PublishedCount, s: PublishedCount) -> list[Shown]:
+        return [Shown("T area", total, north + south), Shown("O area=north", n, north),
+                Shown("O area=south", s, south)]  # fmt: skip
+
+    hidden = Suppressed(3)
+    published = [line(5, hidden, hidden), line(9, 2, hidden), line(12, hidden, 3)]
+
+    def known(t: int, where: np.ndarray) -> int | None:
+        shown = next(s for s in published[t] if np.array_equal(s.where, where))
+        if isinstance(shown.count, int):
+            return shown.count
+        return None
+
+    assert bounded(published, known) == [
+        "publication 1: hidden O area=north is 2 (bounds)",
+        "publication 1: hidden O area=south is 3 (bounds)",
+    ]
