@@ -176,12 +176,13 @@ class Newcomers:
             before.update((q, state[q]) for q in release.known if q in values)
         #: Growths a reader computes to be zero, per period (found by solving).
         self.found: dict[Period, set[Quantity]] = {}
+        #: The zero growths the last system was built with, per period.
+        self.known_zero: dict[Period, set[Quantity]] = {}
         #: Whether the last `read` found a new zero growth (the audit then solves again).
         self.grew = False
         self.exposures: set[Quantity] = set()
         self._offset = 0
         self._index: Mapping[Quantity, int] = {}
-        self._kernel: Sequence[int] = ()
 
     def growth(self, i: int, j: int) -> dict[Quantity, int]:
         then, later = self.states[i], self.states[j]
@@ -212,6 +213,7 @@ class Newcomers:
         unchanged: dict[Quantity, list[Period]] = {}  # periods a count is known not to grow in
         for period in self.periods:
             zero = self.zero_growths(period)
+            self.known_zero[period] = zero
             i, j = period
             for q in zero:
                 unchanged.setdefault(q, []).append(period)
@@ -256,7 +258,6 @@ class Newcomers:
         and what a reader must not compute and does."""
         if not self.active:
             return
-        self._kernel = kernel
 
         def value(t: int, q: Quantity) -> int:
             column = self.column(t, q)
@@ -268,7 +269,7 @@ class Newcomers:
             if period == (0, self.now):
                 continue  # the audit's own zeros
             found = self.found.setdefault(period, set())
-            for q in self.zeros[period] - found:
+            for q in self.zeros[period] - self.known_zero.get(period, set()) - found:
                 if value(i, q) == value(j, q):
                     found.add(q)
                     self.grew = True
