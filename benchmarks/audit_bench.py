@@ -5,9 +5,11 @@ what `benchmarks.stats_bench` reports for the same realistic data set, for work 
 
 `python -m benchmarks.audit_bench [publications] [responses] [commit]`: the first
 `publications` of a month of daily looks at `responses` responses (default: all 31 of 1,500),
-with the audit as it is and as it was at `commit` (default `BEFORE`, loaded from git). What must
-hold: the same data set and looks as `stats_bench` ("daily, 31"), so the figures compare; the
-review's attacks are counted on the shown numbers as there (they must stay zero).
+with the audit as it is and as it was at `commit` (default `BEFORE`, loaded from git).
+`publications` = `schedule`: the shipped survey's release schedule instead (100, 200, 400, 800
+and the close for 1,500). What must hold: the same data set and looks as `stats_bench` ("daily,
+31", "chosen"), so the figures compare; the review's attacks are counted on the shown numbers as
+there (they must stay zero).
 """
 
 from __future__ import annotations
@@ -26,14 +28,16 @@ from benchmarks.stats_bench import (
     halmstad_responses,
     hidden_share,
     review_attacks,
+    scheduled_looks,
     snapshot_of_answers,
 )
 from bot.stats.disclosure import audit
 from bot.stats.history import History
 from bot.stats.model import tally_model
 
-#: The audit before the newcomers were modelled (issue 12, helper p12a).
-BEFORE = "ef11d14"
+#: The audit before every earlier publication was modelled, not only the last (issue 12, n12);
+#: ef11d14 is the one before the newcomers were modelled at all (p12a).
+BEFORE = "82eeada"
 
 Audit = Callable[..., tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]]]
 
@@ -42,11 +46,13 @@ def audit_at(commit: str) -> tuple[Audit, type[History]] | None:
     """`audit` and `History` as they were at `commit` (None without git)."""
     root = Path(__file__).resolve().parent.parent
     loaded: dict[str, types.ModuleType] = {}
-    for name in ("span", "history", "disclosure"):
+    for name in ("span", "history", "newcomers", "disclosure"):
         found = subprocess.run(
             ["git", "show", f"{commit}:bot/stats/{name}.py"],
             cwd=root, capture_output=True, text=True, check=False,
         )  # fmt: skip
+        if found.returncode and name == "newcomers":
+            continue  # not there yet
         if found.returncode:
             return None
         source = found.stdout
@@ -59,11 +65,10 @@ def audit_at(commit: str) -> tuple[Audit, type[History]] | None:
     return loaded["disclosure"].audit, loaded["history"].History
 
 
-def run(publications: int, n: int, audit: Audit, history_type: type[History]) -> None:
+def run(looks: list[int], n: int, audit: Audit, history_type: type[History]) -> None:
     survey = shipped_survey()
     k = survey.min_group_size
     stream = halmstad_responses(survey, n)
-    looks = [round(n * (d + 1) / 31) for d in range(31)][:publications]
     history = history_type()
     done: list[Publication] = []
     for look in looks:
@@ -87,22 +92,28 @@ def run(publications: int, n: int, audit: Audit, history_type: type[History]) ->
     )
 
 
-def main(publications: int = 31, n: int = 1_500, commit: str = BEFORE) -> None:
-    print(f"daily looks at {n:,} responses, the first {publications}", flush=True)
+def main(publications: str = "31", n: int = 1_500, commit: str = BEFORE) -> None:
+    if publications == "schedule":
+        survey = shipped_survey()
+        looks = scheduled_looks(survey, n, survey.releases)
+        print(f"the release schedule at {n:,} responses: {looks}", flush=True)
+    else:
+        looks = [round(n * (d + 1) / 31) for d in range(31)][: int(publications)]
+        print(f"daily looks at {n:,} responses, the first {publications}", flush=True)
     print("the audit now:", flush=True)
-    run(publications, n, audit, History)
+    run(looks, n, audit, History)
     before = audit_at(commit)
     if before is None:
         print(f"  ({commit} not found in git)")
     else:
         print(f"the audit at {commit}:", flush=True)
-        run(publications, n, *before)
+        run(looks, n, *before)
 
 
 if __name__ == "__main__":
     given = sys.argv[1:]
     main(
-        int(given[0]) if given else 31,
+        given[0] if given else "31",
         int(given[1]) if len(given) > 1 else 1_500,
         given[2] if len(given) > 2 else BEFORE,
     )

@@ -10,6 +10,8 @@ What must hold (k = the survey's `min_group_size`):
   earlier publication would be about 1..k-1 newcomers, or pin a count hidden earlier;
 - each count is at least its last known value: parts whose floors add up to their total are
   pinned (the audit treats them so);
+- every earlier publication is solved with this one (`bot.stats.newcomers`): nothing protected
+  in the growth between any two publications, or hidden in an earlier one, may be computable;
 - complementary suppression, audited exactly: a hidden count is recoverable iff its unit vector
   lies in the row space of the relations (`bot.stats.model.TallyModel`) restricted to hidden
   counts; complements are added, smallest non-zero cells first, until the audit finds none;
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 from bot.stats.history import History
 from bot.stats.model import RESPONSES, Quantity, TallyModel, tally_model
 from bot.stats.newcomers import Newcomers, sensitive_counts, zeros_within
-from bot.stats.span import kernel_support
+from bot.stats.span import kernel_vector
 from bot.survey.model import Survey
 from storage.base import Snapshot
 
@@ -119,6 +121,9 @@ def audit(
 ) -> tuple[frozenset[Quantity], frozenset[Quantity]]:
     """The shown quantities to hide, and every quantity a reader can then compute."""
     checked = _Audit(model, k, history or History())
+    if checked.newcomers.overloaded:  # too many publications to model: hide all
+        suppressed = checked.everything()
+        return suppressed, checked.known(suppressed)
     suppressed = checked.run(max_rounds)
     known = checked.known(suppressed)
     leaks = checked.newcomers.exposed(checked.public)
@@ -183,7 +188,7 @@ class _Audit:
             for q in link:
                 self.links_of.setdefault(q, []).append(index)
         #: The residents who completed since the last publication (`bot.stats.newcomers`).
-        self.newcomers = Newcomers(model, history, k, self.sums, self.overlapping)
+        self.newcomers = Newcomers(model, history, k, self.rows, self.sums, self.overlapping)
         #: Counts every reader knows whatever is hidden (e.g. "answered q" is the number of
         #: responses when q must be answered): neither protectable nor a useful complement.
         self.public = self.always_known()
@@ -243,9 +248,8 @@ class _Audit:
             self.zero = self.known_zeros()
             determined = self.determined()
             new = {q for q in determined if self.values[q] == 0} - self.derived_zeros
-            new |= self.newcomers.new_zeros
             floored = self.floors(determined)
-            if not new and not floored:
+            if not new and not floored and not self.newcomers.grew:
                 return determined
             self.derived_zeros |= new
             self.floored |= floored
@@ -375,11 +379,11 @@ class _Audit:
             if len(left) == 1:
                 rows.append({total: 1, left[0]: -1})
         restricted = [{index[q]: c for q, c in row.items() if q in index} for row in rows]
-        self.newcomers.find_zeros(self.unknown)
-        columns = self.newcomers.extend(index, self.unknown, self.rows, restricted)
-        free = kernel_support([row for row in restricted if row], columns)
-        self.newcomers.read(free)
-        return {q for i, q in enumerate(unknown) if i not in free}
+        restricted = [row for row in restricted if row]
+        columns = self.newcomers.extend(index, restricted)
+        kernel = kernel_vector(restricted, columns)
+        self.newcomers.read(kernel)
+        return {q for i, q in enumerate(unknown) if not kernel[i]}
 
 
 __all__ = [

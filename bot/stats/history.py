@@ -11,9 +11,12 @@ publication (`History.after`) and kept by the store between publications:
   that hid it;
 - `pairs`: for each group total and member, their values at the last publication where a
   reader knew both;
-- `last_known`: the quantities a reader knew exactly at the last publication, so that the value
-  of every quantity there is known to the audit (`at_last`): `known` for these, `hidden` for the
-  rest. `bot.stats.newcomers` audits the residents who completed since then with it.
+- `last_known`: the quantities a reader knew exactly at the last publication;
+- `releases`: every publication so far, in order: the true value of every quantity then and
+  which ones a reader knew exactly (version 3). `bot.stats.newcomers` audits with them the
+  residents who completed between any two publications. A version-2 history recorded only the
+  last publication (`last_known`, with `known` and `hidden`): it is read as one release; a
+  version-1 history as none.
 
 What must hold: a quantity `sensitive_since` returns is one the new publication must not let a
 reader compute (the audit in `bot.stats.disclosure` then hides it and its complements):
@@ -35,11 +38,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from bot.stats.model import Quantity, TallyModel
 
-_VERSION = 2
+_VERSION = 3
 
 
 def _name(quantity: Quantity) -> str:
@@ -51,6 +55,15 @@ def _quantity(name: str) -> Quantity:
 
 
 @dataclass(frozen=True)
+class Release:
+    """One publication as the audit remembers it: every quantity's true value, and the
+    quantities a reader knew exactly (shown, or computed from what was shown)."""
+
+    values: Mapping[Quantity, int]
+    known: frozenset[Quantity]
+
+
+@dataclass(frozen=True)
 class History:
     """What every earlier publication told a reader (see the module docstring)."""
 
@@ -59,6 +72,8 @@ class History:
     pairs: Mapping[tuple[Quantity, Quantity], tuple[int, int]] = field(default_factory=dict)
     #: None: a version-1 history, which did not record it.
     last_known: frozenset[Quantity] | None = None
+    #: Every publication, oldest first (version 3; see the module docstring).
+    releases: tuple[Release, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -116,7 +131,9 @@ class History:
             for member in group.members:
                 if member in pinned:
                     pairs[group.total, member] = (values[group.total], values[member])
-        return History(new_known, new_hidden, pairs, frozenset(pinned & values.keys()))
+        last = frozenset(pinned & values.keys())
+        releases = (*self.releases, Release(dict(values), last))
+        return History(new_known, new_hidden, pairs, last, releases)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -130,6 +147,7 @@ class History:
                 "last_known": (
                     None if self.last_known is None else sorted(map(_name, self.last_known))
                 ),
+                "releases": _releases_json(self.releases),
             },
             separators=(",", ":"),
         )
@@ -140,15 +158,47 @@ class History:
         if not text:
             return cls()
         data = json.loads(text)
-        if data.get("version") not in (1, _VERSION):
+        if data.get("version") not in (1, 2, _VERSION):
             raise ValueError(f"unknown publication history version {data.get('version')!r}")
         last = data.get("last_known")
-        return cls(
+        history = cls(
             known={_quantity(n): int(v) for n, v in data["known"].items()},
             hidden={_quantity(n): int(v) for n, v in data["hidden"].items()},
             pairs={(_quantity(t), _quantity(m)): (int(a), int(b)) for t, m, a, b in data["pairs"]},
             last_known=None if last is None else frozenset(_quantity(n) for n in last),
         )
+        if "releases" in data:
+            releases = _releases_from(data["releases"])
+        elif history.last_known is None or history.empty:
+            releases = ()
+        else:  # version 2: the last publication only
+            quantities = history.known.keys() | history.hidden.keys()
+            at_last = {q: history.at_last(q) for q in quantities}
+            values = {q: v for q, v in at_last.items() if v is not None}
+            releases = (Release(values, history.last_known),)
+        return replace(history, releases=releases)
 
 
-__all__ = ["History"]
+def _releases_json(releases: tuple[Release, ...]) -> dict[str, object]:
+    """Releases in a compact form: every name once, then per release a value per name (null:
+    no such quantity then) and the indices of the names a reader knew."""
+    names = sorted({q for r in releases for q in r.values})
+    return {
+        "names": [_name(q) for q in names],
+        "values": [[r.values.get(q) for q in names] for r in releases],
+        "known": [[i for i, q in enumerate(names) if q in r.known] for r in releases],
+    }
+
+
+def _releases_from(data: Mapping[str, list[Any]]) -> tuple[Release, ...]:
+    names = [_quantity(n) for n in data["names"]]
+    return tuple(
+        Release(
+            {q: int(v) for q, v in zip(names, values, strict=True) if v is not None},
+            frozenset(names[i] for i in known),
+        )
+        for values, known in zip(data["values"], data["known"], strict=True)
+    )
+
+
+__all__ = ["History", "Release"]

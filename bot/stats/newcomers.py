@@ -1,32 +1,52 @@
-"""The newcomers: residents who completed since the last publication, as a reader of both
-publications sees them. Pure; part of the disclosure audit (`bot.stats.disclosure`).
+"""The newcomers: residents who completed between any two publications, as a reader of every
+publication sees them. Pure; part of the disclosure audit (`bot.stats.disclosure`).
 
-Every count's growth since the last publication (`delta`) is a count of newcomers, and the
-growths obey the same sums as the counts (all relations of `bot.stats.model` are sums). A reader
-knows a growth when they knew the count at the last publication and know it now, and, from
-growths that are zero, that no newcomer is counted in any part (as with zeros of counts: a multi
-answer has at least one choice). The audit solves the counts now, the growths and the values
-hidden at the last publication as one linear system (`extend`, `read`): a growth is the count now
-minus its value then, one unknown when the value then was known.
+Publications are numbered 1..P (P: the one being audited; 0: before the first, every count 0).
+A reader who saw them all knows that each count at publication t is some x_t >= 0 obeying the
+survey's sums, that counts only grow (x_i <= x_t <= x_j for i <= t <= j), and every value that
+was shown or computable at each publication (`History.releases`). The audit solves the values of
+every publication as ONE linear system (`extend`, `read`): the counts now are the audit's own
+unknowns, each earlier publication adds its values unknown then. A reader may compare any two
+publications, and combine several:
+- the relations of `bot.stats.model` hold at every publication (at an earlier one, those its
+  stored values satisfy: a survey changed since keeps the sums that held then);
+- a growth x_j - x_i a reader computes to be zero empties its parts (zeros within sums, as for
+  counts: a multi answer has at least one choice) for the newcomers of (i, j], and then
+  x_t = x_i for every i <= t <= j (counts only grow), whatever was shown at t;
+- a multi answer has at least one choice among the newcomers of any period;
+- between two publications, zeros chain through a third question (`bot.stats.chains`: "no
+  newcomer of the north chose park" and "every young newcomer did" give "no newcomer is young
+  and in the north"). Counts up to one publication do not (the audit's stated limit).
 
-What must hold (k = the survey's `min_group_size`), each checked by `exposed`:
-- no growth a reader computes is a count of 1..k-1 newcomers (not a count of non-answers), a
-  count of a newcomer group of 1..k-1, or a count that all, or all but one, of a group's k or
-  more newcomers added (a growth known to be zero by the sums above is about nobody);
-- no count hidden at the last publication (with a value other than 0 and other than the one
-  shown before) can be computed now: before this check existed, a count unchanged since a
-  publication that hid it had to stay hidden for good (`History.sensitive_since`, version 1).
+What must hold (k = the survey's `min_group_size`), checked by `exposed` for every period
+(i, j), 0 <= i < j <= P, but (0, P), which is the audit's own (the counts now):
+- no growth a reader computes is a count of 1..k-1 residents (not a count of non-answers), a
+  count of a group of 1..k-1 of the period's residents, or a count that all, or all but one, of
+  a group's k or more residents of the period added; a growth of zero is about nobody (the audit
+  treats computed zeros the same way);
+- no count hidden at an earlier publication (with a value other than 0 and other than the one a
+  reader knew before it) can be computed now.
+The work grows with the number of publications: with more than `MAX_RELEASES` earlier ones the
+audit stops modelling them (`overloaded`) and hides everything a reader does not know anyway.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
+from bot.stats.chains import chained, chains, possible
 from bot.stats.history import History
 from bot.stats.model import Group, Quantity, TallyModel
 
 #: (parts, total): parts that cannot be negative, whose total is zero when each of them is.
 Sum = tuple[Sequence[Quantity], Quantity]
+
+#: Earlier publications the audit models; beyond, it hides all but what is public. A release
+#: schedule doubling from 100 (100, 200, 400, ...) reaches 12 publications at 204,800 responses.
+MAX_RELEASES = 12
+
+#: Two publications (i, j), i < j: the residents who completed after i, up to j.
+Period = tuple[int, int]
 
 
 def sensitive_counts(
@@ -73,140 +93,196 @@ def zeros_within(
     return zero
 
 
+def runs(periods: Iterable[Period]) -> list[Period]:
+    """Periods joined where they share a publication: a count unchanged over (0, 2) and (2, 4)
+    is unchanged over (0, 4)."""
+    joined: list[Period] = []
+    for first, last in sorted(periods):
+        if joined and first <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], last))
+        else:
+            joined.append((first, last))
+    return joined
+
+
 class Newcomers:
-    """The newcomers since the last publication of a history (inactive without one)."""
+    """Every earlier publication of a history, solved with the counts now (module docstring);
+    inactive without a release history."""
 
     def __init__(
         self,
         model: TallyModel,
         history: History,
         k: int,
+        rows: Sequence[Mapping[Quantity, int]],
         sums: Sequence[Sum],
         overlapping: Sequence[Sum],
     ) -> None:
         self.values = values = model.values
-        self.active = history.last_known is not None and not history.empty
-        before = {q: history.at_last(q) for q in values} if self.active else {}
-        #: Each count's growth since the last publication.
-        self.delta = {q: values[q] - b for q, b in before.items() if b is not None}
-        #: The last value a reader knew of each count (a floor for it ever since).
-        self.last_known_value = history.known
-        #: Counts a reader knew exactly at the last publication.
-        self.seen = frozenset(history.last_known or ()) & self.delta.keys()
-        self.sensitive = sensitive_counts(self.delta, model.non_answers, model.groups, k)
-        #: Shown counts hidden at the last publication whose value there is a secret.
-        self.hidden_before = {
-            q
-            for q in model.shown & self.delta.keys()
-            if q not in self.seen and before[q] and before[q] != history.known.get(q)
-        }
+        releases = history.releases
+        self.overloaded = len(releases) > MAX_RELEASES
+        self.active = bool(releases) and not self.overloaded
         self.sums, self.overlapping = sums, overlapping
-        self.zero: set[Quantity] = set()
-        self.derived_zeros: set[Quantity] = set()
-        #: Growths the last `read` found to be zero.
-        self.new_zeros: set[Quantity] = set()
-        self.determined: set[Quantity] = set()
-        self.pinned_before: set[Quantity] = set()
-        self._columns: dict[Quantity, int] = {}
-        self._before_columns: dict[Quantity, int] = {}
+        #: Publication P, the one being audited.
+        self.now = now = len(releases) + 1 if self.active else 0
+        if not self.active:
+            releases = ()
+        #: The values at each publication 0..P.
+        self.states: list[Mapping[Quantity, int]] = [dict.fromkeys(values, 0)]
+        self.states += [{q: r.values.get(q, 0) for q in values} for r in releases]
+        self.states.append(values)
+        #: Columns of the values an earlier publication did not let a reader know, numbered
+        #: after the audit's own (see `extend`).
+        self.local: dict[tuple[int, Quantity], int] = {}
+        for t, release in enumerate(releases, start=1):
+            for q in values:
+                if q not in release.known:
+                    self.local[t, q] = len(self.local)
+        #: The relations at each earlier publication, over its own columns.
+        self.fixed: list[dict[int, int]] = []
+        for t in range(1, now):
+            state = self.states[t]
+            for row in rows:
+                if sum(c * state[q] for q, c in row.items()):
+                    continue  # not a fact then (the survey changed since)
+                own = {self.local[t, q]: c for q, c in row.items() if (t, q) in self.local}
+                if own:
+                    self.fixed.append(own)
+        self.periods = [(i, j) for j in range(1, now + 1) for i in range(j)]
+        growth = {(i, j): self.growth(i, j) for i, j in self.periods}
+        self.growths = growth
+        #: Growths that are zero (the candidates for a reader's zeros) and that must not be
+        #: computed, per period (the counts now are the audit's own).
+        self.zeros = {p: {q for q, d in g.items() if d == 0} for p, g in growth.items()}
+        self.sensitive = {
+            p: {q for q in sensitive_counts(g, model.non_answers, model.groups, k) if g[q] > 0}
+            for p, g in growth.items()
+            if p != (0, now)
+        }
+        #: Chains of zeros through a third question (`bot.stats.chains`) that can derive a
+        #: zero among the residents of a period between two publications.
+        rules = chains(model) if self.active else []
+        self.chains = {p: possible(rules, g) for p, g in growth.items() if p[0] > 0}
+        #: Shown counts hidden at an earlier publication whose value then is a secret.
+        self.hidden_then: dict[int, set[Quantity]] = {}
+        before: dict[Quantity, int] = {}
+        for t, release in enumerate(releases, start=1):
+            state = self.states[t]
+            self.hidden_then[t] = {
+                q
+                for q in model.shown
+                if (t, q) in self.local and state[q] and state[q] != before.get(q)
+            }
+            before.update((q, state[q]) for q in release.known if q in values)
+        #: Growths a reader computes to be zero, per period (found by solving).
+        self.found: dict[Period, set[Quantity]] = {}
+        #: The zero growths the last system was built with, per period.
+        self.known_zero: dict[Period, set[Quantity]] = {}
+        #: Whether the last `read` found a new zero growth (the audit then solves again).
+        self.grew = False
+        self.exposures: set[Quantity] = set()
+        self._offset = 0
         self._index: Mapping[Quantity, int] = {}
-        self._unknown_now: Callable[[Quantity], bool] = lambda q: True
+
+    def growth(self, i: int, j: int) -> dict[Quantity, int]:
+        then, later = self.states[i], self.states[j]
+        return {q: later[q] - then[q] for q in self.values}
 
     def reset(self) -> None:
-        self.derived_zeros, self.new_zeros = set(), set()
+        self.found, self.grew, self.exposures = {}, False, set()
 
-    def find_zeros(self, unknown_now: Callable[[Quantity], bool]) -> None:
-        """Growths a reader knows are zero from other zero growths (see `zeros_within`)."""
-        if not self.active:
-            return
-
-        def known(q: Quantity) -> bool:
-            return self.constant(q, unknown_now) or q in self.derived_zeros
-
-        self.zero = zeros_within(self.sums, self.delta, known)
-
-    def constant(self, q: Quantity, unknown_now: Callable[[Quantity], bool]) -> bool:
-        """Whether a reader knows the growth without solving anything: the count now and
-        then, or a count known now to be what it was when last known (zero, or an earlier
-        value: counts only grow, so it was that at the last publication too)."""
-        if unknown_now(q):
-            return False
-        return q in self.seen or self.values[q] == self.last_known_value.get(q, 0)
+    def column(self, t: int, q: Quantity) -> int | None:
+        """The column of a value in the last system (None: a reader knows it)."""
+        if t == self.now:
+            return self._index.get(q)
+        found = self.local.get((t, q))
+        return None if found is None else self._offset + found
 
     def extend(
         self,
         index: Mapping[Quantity, int],
-        unknown_now: Callable[[Quantity], bool],
-        rows: Sequence[Mapping[Quantity, int]],
         system: list[dict[int, int]],
     ) -> int:
-        """Add the growths (and the values hidden at the last publication) to a system whose
-        columns `index` are the counts unknown now; return the number of columns."""
-        columns = len(index)
-        self._unknown_now = unknown_now
+        """Add the earlier publications to a system whose columns `index` are the counts
+        unknown now; return the number of columns."""
+        self._offset, self._index = len(index), index
         if not self.active:
-            return columns
-        own: dict[Quantity, int] = {}
-        for q in self.delta:
-            if q in self.zero or q in self.derived_zeros or self.constant(q, unknown_now):
-                continue
-            if q in self.seen:  # growth = count now - its known value then
-                own[q] = index[q]
-            else:
-                own[q], columns = columns, columns + 1
-        for row in rows:
-            system.append({own[q]: c for q, c in row.items() if q in own})
-        for members, total in self.overlapping:
-            left = [m for m in members if m not in self.zero and not self.known_zero(m)]
-            if len(left) == 1 and total in self.delta:
-                pair = ((total, 1), (left[0], -1))
-                system.append({own[q]: c for q, c in pair if q in own})
-        before: dict[Quantity, int] = {}
-        for q in self.hidden_before:
-            if q in index:  # value then = count now - growth
-                before[q], columns = columns, columns + 1
-                then = {before[q]: 1, index[q]: -1}
-                if q in own:
-                    then[own[q]] = 1
-                system.append(then)
-        self._columns, self._before_columns, self._index = own, before, index
+            return len(index)
+        columns = len(index) + len(self.local)
+        system.extend({self._offset + c: v for c, v in row.items()} for row in self.fixed)
+        unchanged: dict[Quantity, list[Period]] = {}  # periods a count is known not to grow in
+        for period in self.periods:
+            zero = self.zero_growths(period)
+            self.known_zero[period] = zero
+            i, j = period
+            for q in zero:
+                unchanged.setdefault(q, []).append(period)
+            for members, total in self.overlapping:
+                left = [m for m in members if m not in zero]
+                if len(left) == 1:  # every newcomer of the period who answered chose it
+                    m = left[0]
+                    self.add(system, {(j, total): 1, (i, total): -1, (j, m): -1, (i, m): 1})
+        for q, periods in unchanged.items():
+            for first, last in runs(periods):
+                for t in range(first + 1, last + 1):  # counts only grow: the same in between
+                    self.add(system, {(t, q): 1, (first, q): -1})
         return columns
 
-    def known_zero(self, q: Quantity) -> bool:
-        return q in self.derived_zeros or (
-            self.delta.get(q) == 0 and self.constant(q, self._unknown_now)
-        )
-
-    def read(self, free: Collection[int]) -> set[Quantity]:
-        """After solving: note which growths and earlier values a reader computes, and return
-        the growths newly found to be zero."""
-        if not self.active:
-            return set()
-        own = self._columns
-        self.determined = {q for q in self.delta if q not in own or own[q] not in free}
-        self.pinned_before = {
-            q
-            for q in self.hidden_before
-            if (q in self._before_columns and self._before_columns[q] not in free)
-            or (q not in self._before_columns and q in self.determined)
+    def zero_growths(self, period: Period) -> set[Quantity]:
+        """The zero growths of a period a reader knows: both values known, or computed, and
+        what zeros within sums add."""
+        i, j = period
+        seed = {
+            q for q in self.zeros[period] if self.column(i, q) is None and self.column(j, q) is None
         }
-        new = {q for q in self.determined if self.delta[q] == 0}
-        # A count computed now to be what it was when last known was that in between.
-        new.update(
-            q
-            for q, column in self._index.items()
-            if column not in free and self.values[q] == self.last_known_value.get(q, 0)
-        )
-        new -= self.derived_zeros
-        self.derived_zeros |= new
-        self.new_zeros = new
-        return new
+        seed |= self.found.get(period, set())
+        zero = seed | zeros_within(self.sums, self.growths[period], seed.__contains__)
+        rules = self.chains.get(period, [])
+        while new := chained(rules, zero):
+            zero |= new
+            zero |= zeros_within(self.sums, self.growths[period], zero.__contains__)
+        return zero
+
+    def add(self, system: list[dict[int, int]], terms: Mapping[tuple[int, Quantity], int]) -> None:
+        row: dict[int, int] = {}
+        for (t, q), c in terms.items():
+            column = self.column(t, q)
+            if column is not None:
+                row[column] = row.get(column, 0) + c
+        row = {c: v for c, v in row.items() if v}
+        if row:
+            system.append(row)
+
+    def read(self, kernel: Sequence[int]) -> None:
+        """After solving (`kernel`: `span.kernel_vector` of the system): note the zero growths
+        and what a reader must not compute and does."""
+        if not self.active:
+            return
+
+        def value(t: int, q: Quantity) -> int:
+            column = self.column(t, q)
+            return 0 if column is None else kernel[column]
+
+        self.grew = False
+        for period in self.periods:
+            i, j = period
+            if period == (0, self.now):
+                continue  # the audit's own zeros
+            found = self.found.setdefault(period, set())
+            for q in self.zeros[period] - self.known_zero.get(period, set()) - found:
+                if value(i, q) == value(j, q):
+                    found.add(q)
+                    self.grew = True
+        exposures: set[Quantity] = set()
+        for (i, j), sensitive in self.sensitive.items():
+            exposures.update(q for q in sensitive if value(i, q) == value(j, q))
+        for t, hidden in self.hidden_then.items():
+            exposures.update(q for q in hidden if value(t, q) == 0)
+        self.exposures = exposures
 
     def exposed(self, public: Collection[Quantity]) -> list[Quantity]:
-        """Counts whose growth or earlier value a reader computes and must not."""
-        found = {q for q in self.determined if q in self.sensitive and q not in self.zero}
-        found |= self.pinned_before
-        return sorted(found - set(public))
+        """Counts whose growth over a period or earlier value a reader computes and must not."""
+        return sorted(self.exposures - set(public))
 
 
-__all__ = ["Newcomers", "Sum", "sensitive_counts", "zeros_within"]
+__all__ = ["MAX_RELEASES", "Newcomers", "Sum", "sensitive_counts", "zeros_within"]

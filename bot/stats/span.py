@@ -19,9 +19,19 @@ def kernel_support(rows: list[dict[int, int]], columns: int) -> set[int]:
     """The columns 0..columns-1 that some solution of rows @ x == 0 has non-zero.
 
     A column outside this set is pinned: its unit vector lies in the row space, so a reader
-    computes it exactly. Sparse Gaussian elimination modulo a large prime, then one kernel
-    vector with random free values (fixed seed): a column the kernel allows to vary comes out
-    non-zero except with probability 1/2**61, and that error only hides one count more.
+    computes it exactly (see `kernel_vector`).
+    """
+    return {c for c, v in enumerate(kernel_vector(rows, columns)) if v}
+
+
+def kernel_vector(rows: list[dict[int, int]], columns: int) -> list[int]:
+    """A random solution of rows @ x == 0 (modulo a large prime), column by column.
+
+    A linear combination of columns is pinned (a reader computes it exactly) iff it is zero on
+    every solution; on this one it is zero otherwise only with probability 1/2**61, and that
+    error only hides one count more. So a column is pinned iff its value here is 0, and the
+    difference of two columns iff their values are equal. Sparse Gaussian elimination modulo
+    the prime, then random values (fixed seed) for the free columns.
     """
     uses = [0] * columns
     for row in rows:
@@ -58,7 +68,7 @@ def kernel_support(rows: list[dict[int, int]], columns: int) -> set[int]:
     for pivot in sorted(pivots, key=created.__getitem__, reverse=True):
         total = sum(a * kernel[j] for j, a in pivots[pivot].items() if j != pivot)
         kernel[pivot] = -total % _PRIME
-    return {c for c, v in kernel.items() if v}
+    return [kernel[c] for c in range(columns)]
 
 
-__all__ = ["kernel_support"]
+__all__ = ["kernel_support", "kernel_vector"]

@@ -15,6 +15,9 @@ to a publication: such chains within one publication are the audit's known limit
 docs/disclosure.md).
 
 What it reports (each a failure of the guarantee in DESIGN.md):
+- a count hidden in one publication that the floors and ceilings of a table's line pin
+  (`tests.stats.publication_bounds`: counts only grow, so earlier values are floors and later
+  ones ceilings);
 - a count published as hidden ("<k") that it computes exactly, unless it computes a zero or
   the value it was last shown with (then it learns only that no newcomer is counted in it,
   which the group checks judge); a zero is about the residents of its group, so it is
@@ -37,6 +40,7 @@ import numpy as np
 
 from bot.stats.model import choice_ids, tallied_questions
 from bot.stats.tables import Suppressed
+from tests.stats.publication_bounds import bounded
 from tests.stats.test_disclosure import Shown, Space
 
 _EPS = 1e-6
@@ -158,6 +162,8 @@ class HistoryAttacker:
                         found.append(f"publication {t + 1}: hidden {s.name} is {value}")
                 elif isinstance(s.count, int):
                     seen[s.name] = s.count
+        # Floors and ceilings: a hidden count pinned between earlier and later values.
+        found += bounded(self.published, lambda t, where: self.known(self.at(t, where)))
         groups = groups_of(self.space)
         for j in range(self.p):
             for i in range(-1, j):

@@ -78,8 +78,10 @@ async def test_each_publication_is_audited_against_the_one_before(store: Store) 
     await _complete(store, varied(5, 9), 200)
     third = await store.publish_if_due(SURVEY.id, every(5))
     assert third.responses == 31
-    assert History.from_json(third.disclosure_history).known  # the second one's record
-    assert third.disclosure_history != record
+    kept = History.from_json(third.disclosure_history)  # the second one's record
+    assert kept.known and third.disclosure_history != record
+    # It carries both earlier publications, so the third is audited against each of them.
+    assert [r.values[("R",)] for r in kept.releases] == [20, 26]
 
 
 async def test_the_history_survives_a_restart(tmp_path: Path) -> None:
