@@ -272,9 +272,7 @@ class Newcomers:
 
         steady = self.steady(value)
         self.now_zeros = {
-            q
-            for q in self._index
-            if all((t, q) in steady for t in range(1, self.last + 1))
+            q for q in self._index if all((t, q) in steady for t in range(1, self.last + 1))
         }
         if not self.active:
             return
@@ -285,9 +283,7 @@ class Newcomers:
                 continue  # the audit's own zeros
             found = self.found.setdefault(period, set())
             for q in self.zeros[period] - self.known_zero.get(period, set()) - found:
-                if value(i, q) == value(j, q) or all(
-                    (t, q) in steady for t in range(i + 1, j + 1)
-                ):
+                if value(i, q) == value(j, q) or all((t, q) in steady for t in range(i + 1, j + 1)):
                     found.add(q)
                     self.grew = True
         exposures: set[Quantity] = set()
