@@ -125,6 +125,19 @@ def test_zeros_of_a_sum_of_growths_do_not_pin_a_count() -> None:
     assert found == [], found[:3]
 
 
+def test_floors_and_ceilings_that_meet_do_not_pin_a_count() -> None:
+    """Five publications (after 1, 2, 3, 12 and 15 responses); the attacker's floors and ceilings
+    (earlier values below, later ones above) pinned the hidden "feel=safe area=north" 9 and
+    "feel=unsure area=north" 3 of publication 2 on the audit before forced zeros. Found by a
+    search of 500 random examples (seed 1, shrunk); the growths forced to zero by the bounds are
+    now found by the audit's linear program (`bot.stats.forced`)."""
+    _, space, candidates = world((3, 2, True, False, True, False))
+    chosen = [0, 0, 0, 0, 0, 0, 14, 0, 14, 0, 14, 0, 28, 28, 168, 0, 0, 0, 0, 0]
+    residents = [space.profiles[i] for i in chosen]
+    found = attack(space, candidates, residents, [1, 2, 3, 12, 15], newcomers_only=True)
+    assert found == [], found[:3]
+
+
 def test_the_attacker_uses_floors_and_ceilings() -> None:
     """The attacker's bounds (`tests.stats.publication_bounds`) find what they claim to:
     "north" and "south" hidden in publication 1 with 5 in all, then "north" 2 shown in
