@@ -35,9 +35,9 @@ from bot.stats.disclosure import audit
 from bot.stats.history import History
 from bot.stats.model import tally_model
 
-#: The audit before every earlier publication was modelled, not only the last (issue 12, n12);
-#: ef11d14 is the one before the newcomers were modelled at all (p12a).
-BEFORE = "82eeada"
+#: The audit before forced zeros (`bot.stats.forced`, z12); 82eeada is the one before every
+#: earlier publication was modelled (n12), ef11d14 the one before the newcomers were (p12a).
+BEFORE = "3a69417"
 
 Audit = Callable[..., tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]]]
 

@@ -247,7 +247,8 @@ class _Audit:
         while True:
             self.zero = self.known_zeros()
             determined = self.determined()
-            new = {q for q in determined if self.values[q] == 0} - self.derived_zeros
+            new = {q for q in determined if self.values[q] == 0} | self.newcomers.now_zeros
+            new -= self.derived_zeros
             floored = self.floors(determined)
             if not new and not floored and not self.newcomers.grew:
                 return determined

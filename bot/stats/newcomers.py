@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 from bot.stats.chains import chained, chains, possible
+from bot.stats.forced import Inequality, forced_zeros
 from bot.stats.history import History
 from bot.stats.model import Group, Quantity, TallyModel
 
@@ -131,6 +132,8 @@ class Newcomers:
         self.states: list[Mapping[Quantity, int]] = [dict.fromkeys(values, 0)]
         self.states += [{q: r.values.get(q, 0) for q in values} for r in releases]
         self.states.append(values)
+        #: The last publication: the one being audited (1 without a history).
+        self.last = len(self.states) - 1
         #: Columns of the values an earlier publication did not let a reader know, numbered
         #: after the audit's own (see `extend`).
         self.local: dict[tuple[int, Quantity], int] = {}
@@ -181,19 +184,23 @@ class Newcomers:
         #: Whether the last `read` found a new zero growth (the audit then solves again).
         self.grew = False
         self.exposures: set[Quantity] = set()
+        #: Hidden counts now that every solution has zero (`bot.stats.forced`).
+        self.now_zeros: set[Quantity] = set()
         self._offset = 0
         self._index: Mapping[Quantity, int] = {}
+        self._system: list[dict[int, int]] = []
+        self._truth: list[int] = []
 
     def growth(self, i: int, j: int) -> dict[Quantity, int]:
         then, later = self.states[i], self.states[j]
         return {q: later[q] - then[q] for q in self.values}
 
     def reset(self) -> None:
-        self.found, self.grew, self.exposures = {}, False, set()
+        self.found, self.grew, self.exposures, self.now_zeros = {}, False, set(), set()
 
     def column(self, t: int, q: Quantity) -> int | None:
         """The column of a value in the last system (None: a reader knows it)."""
-        if t == self.now:
+        if t == self.last:
             return self._index.get(q)
         found = self.local.get((t, q))
         return None if found is None else self._offset + found
@@ -205,7 +212,9 @@ class Newcomers:
     ) -> int:
         """Add the earlier publications to a system whose columns `index` are the counts
         unknown now; return the number of columns."""
-        self._offset, self._index = len(index), index
+        self._offset, self._index, self._system = len(index), index, system
+        self._truth = [self.values[q] for q in index]
+        self._truth += [self.states[t][q] for t, q in self.local]
         if not self.active:
             return len(index)
         columns = len(index) + len(self.local)
@@ -256,13 +265,17 @@ class Newcomers:
     def read(self, kernel: Sequence[int]) -> None:
         """After solving (`kernel`: `span.kernel_vector` of the system): note the zero growths
         and what a reader must not compute and does."""
-        if not self.active:
-            return
 
         def value(t: int, q: Quantity) -> int:
             column = self.column(t, q)
             return 0 if column is None else kernel[column]
 
+        steady = self.steady(value)
+        self.now_zeros = {
+            q for q in self._index if all((t, q) in steady for t in range(1, self.last + 1))
+        }
+        if not self.active:
+            return
         self.grew = False
         for period in self.periods:
             i, j = period
@@ -270,7 +283,7 @@ class Newcomers:
                 continue  # the audit's own zeros
             found = self.found.setdefault(period, set())
             for q in self.zeros[period] - self.known_zero.get(period, set()) - found:
-                if value(i, q) == value(j, q):
+                if value(i, q) == value(j, q) or all((t, q) in steady for t in range(i + 1, j + 1)):
                     found.add(q)
                     self.grew = True
         exposures: set[Quantity] = set()
@@ -279,6 +292,36 @@ class Newcomers:
         for t, hidden in self.hidden_then.items():
             exposures.update(q for q in hidden if value(t, q) == 0)
         self.exposures = exposures
+
+    def steady(self, value: Callable[[int, Quantity], int]) -> set[tuple[int, Quantity]]:
+        """(t, q): the count q is the same at publications t - 1 and t in every solution a
+        reader has (no newcomer of that step is in it), with non-negativity and monotonicity
+        (`bot.stats.forced`) besides what the equalities pin (`value`: the kernel's)."""
+        steady: set[tuple[int, Quantity]] = set()
+        candidates: list[tuple[int, Quantity]] = []
+        inequalities: list[Inequality] = []
+        others: list[Inequality] = []
+        for t in range(1, self.last + 1):
+            before, after = self.states[t - 1], self.states[t]
+            for q in self.values:
+                new, old = self.column(t, q), self.column(t - 1, q)
+                grown = after[q] - before[q]
+                if not grown and value(t, q) == value(t - 1, q):
+                    steady.add((t, q))  # known, or pinned by the equalities
+                    continue
+                terms = {c: v for c, v in ((new, 1), (old, -1)) if c is not None}
+                if not terms:
+                    continue  # both known: it grew
+                constant = (after[q] if new is None else 0) - (before[q] if old is None else 0)
+                if grown:
+                    others.append((terms, constant))
+                else:
+                    candidates.append((t, q))
+                    inequalities.append((terms, constant))
+        if candidates:
+            tight = forced_zeros(self._system, self._truth, inequalities + others, len(candidates))
+            steady.update(candidates[k] for k in tight)
+        return steady
 
     def exposed(self, public: Collection[Quantity]) -> list[Quantity]:
         """Counts whose growth over a period or earlier value a reader computes and must not."""

@@ -107,25 +107,34 @@ def test_zeros_chained_through_a_third_question_do_not_pin_a_count() -> None:
     assert attack(space, candidates, residents, [7, 12, 15], newcomers_only=True) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (issue 12, n12): found by a search of 1,000 random examples (seed 17); fails "
-    "on the audit before n12's change too. The reader chains zeros among the newcomers through "
-    "combinations of counts the audit's model has no name for (see docs/disclosure.md)",
-)
-def test_open_zeros_chained_among_the_newcomers_of_two_publications() -> None:
+def test_zeros_of_a_sum_of_growths_do_not_pin_a_count() -> None:
     """13 newcomers between two publications. "N visits area=east" 0 -> 0 (no east newcomer
     answered visits) and "N visits age=old" 5 -> 8 with "O age=old" 5 -> 8 (every old newcomer
     did): none is old and in the east. "S area=south age=young" 0 -> 0: the south's newcomers
     are old. So 3 old newcomers = (old ones of the north) + 3 (the south's who answered visits,
     "N visits area=south" 4 -> 7) + (the south's who skipped visits): both unknowns are 0, and
-    all 3 old newcomers are in the south ("3 of 3, alike"). The audit reasons from zero counts
-    it has names for; these zeros come from a sum of two counts being zero."""
+    all 3 old newcomers are in the south ("3 of 3, alike"). Found by a search of 1,000 random
+    examples (seed 17); the audit reasoned only from zero counts it has names for, and these
+    zeros come from a sum of two growths being zero: it now finds every growth that is zero in
+    every solution (`bot.stats.forced`)."""
     _, space, candidates = world((3, 3, False, False, True, False))
     chosen = [0, 227, 0, 0, 0, 72, 0, 0, 14, 14, 14, 14, 14, 227, 168, 168, 168, 168, 168, 168]
     chosen += [168, 14, 227, 0, 227, 227, 227, 227, 227, 227] + [0] * 10
     residents = [space.profiles[i] for i in chosen]
     found = attack(space, candidates, residents, [18, 31], newcomers_only=True)
+    assert found == [], found[:3]
+
+
+def test_floors_and_ceilings_that_meet_do_not_pin_a_count() -> None:
+    """Five publications (after 1, 2, 3, 12 and 15 responses); the attacker's floors and ceilings
+    (earlier values below, later ones above) pinned the hidden "feel=safe area=north" 9 and
+    "feel=unsure area=north" 3 of publication 2 on the audit before forced zeros. Found by a
+    search of 500 random examples (seed 1, shrunk); the growths forced to zero by the bounds are
+    now found by the audit's linear program (`bot.stats.forced`)."""
+    _, space, candidates = world((3, 2, True, False, True, False))
+    chosen = [0, 0, 0, 0, 0, 0, 14, 0, 14, 0, 14, 0, 28, 28, 168, 0, 0, 0, 0, 0]
+    residents = [space.profiles[i] for i in chosen]
+    found = attack(space, candidates, residents, [1, 2, 3, 12, 15], newcomers_only=True)
     assert found == [], found[:3]
 
 
