@@ -21,8 +21,12 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
+
+import aiosqlite
 
 from benchmarks.answers import DAY, shipped_survey
 from benchmarks.procstat import memory
@@ -37,6 +41,10 @@ WARM_UP = 300
 WARM_UP_CALLS = 1000
 BATCH = 1000
 FIRST_USER_ID = 800_000_000
+
+
+async def _save_all(db: aiosqlite.Connection, rows: Sequence[tuple[object, ...]]) -> None:
+    await db.executemany(SAVE_SESSION_SQL, rows)
 
 
 async def measure(residents: int) -> dict[str, float]:
@@ -66,8 +74,7 @@ async def measure(residents: int) -> dict[str, float]:
                     (pseudonyms.session_key(survey.id, FIRST_USER_ID + i), survey.id, state, day)
                     for i in range(first, min(first + BATCH, residents))
                 ]
-                async with store._transaction() as db:
-                    await db.executemany(SAVE_SESSION_SQL, rows)
+                await store._in_transaction(partial(_save_all, rows=rows))
             sessions = await store.count_sessions(survey.id)
             after = memory(os.getpid())
         finally:

@@ -36,6 +36,8 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TypeVar
 
+import aiosqlite
+
 from storage.base import Cell, Response, check_cells
 from storage.sqlite import SQLiteStore
 
@@ -137,7 +139,8 @@ class TodayStore(SQLiteStore):
         check_cells(cells)
         sid, day = response.survey_id, response.day.isoformat()
         answers = json.dumps(dict(response.answers), ensure_ascii=False, sort_keys=True)
-        async with self._transaction() as db:
+
+        async def transaction(db: aiosqlite.Connection) -> bool:
             async with db.execute("SELECT 1 FROM markers WHERE marker = ?", (marker,)) as cursor:
                 already = await cursor.fetchone() is not None
             if not already:
@@ -160,7 +163,9 @@ class TodayStore(SQLiteStore):
                     _CELLS, [(sid, c.question, c.choice, c.by_question, c.by_choice) for c in cells]
                 )
             await db.execute("DELETE FROM sessions WHERE key = ?", (session_key,))
-        return not already
+            return not already
+
+        return await self._in_transaction(transaction)
 
 
 class StateOnlyStore(OneTripStore):
@@ -181,8 +186,11 @@ class SameDayStore(SQLiteStore):
 
     async def save_session(self, key: bytes, survey_id: str, state: str, day: date) -> None:
         when = day.isoformat()
-        async with self._transaction() as db:
+
+        async def transaction(db: aiosqlite.Connection) -> None:
             async with db.execute(_SAME_DAY, (state, key, when)) as cursor:
                 if cursor.rowcount:
                     return
             await db.execute(SAVE_SESSION_SQL, (key, survey_id, state, when))
+
+        await self._in_transaction(transaction)

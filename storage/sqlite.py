@@ -6,6 +6,9 @@ What must hold:
   corrupt); `busy_timeout` 5 s; foreign keys on.
 - one method call is one transaction (`BEGIN IMMEDIATE` for writes); calls on one store are
   serialised by an asyncio lock, so concurrent residents never interleave inside a transaction.
+  A call whose caller is cancelled (the purge at shutdown) still runs to its end, commit or
+  rollback, before the cancellation goes on: aiosqlite runs a queued statement anyway, so
+  stopping half-way would leave a transaction or a statement open on the shared connection.
 - anonymity (DESIGN "whoever copies the files"): resident tables are WITHOUT ROWID, keyed by
   pseudonyms or random ids. A completed response is sealed to the analysis public key
   (`storage.sealing`) and waits with the free texts in the survey's `Pool` (one row rewritten
@@ -28,14 +31,13 @@ What must hold:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import aiosqlite
 
@@ -55,6 +57,7 @@ from storage.sqlite_pool import pool_completion, stored_responses
 from storage.sqlite_publication import CELL_COLUMNS, publish_if_due, record_disclosure
 
 Synchronous = Literal["FULL", "NORMAL"]
+T = TypeVar("T")
 _BUSY_TIMEOUT_MS = 5000
 #: The release batch when none is given: the surveys' default `min_group_size`.
 DEFAULT_BATCH = 5
@@ -123,14 +126,12 @@ class SQLiteStore:
         try:
             await db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS:d}")
             await refuse_newer(db, path.name)  # before anything writes to the file
-            async with db.execute("PRAGMA journal_mode = WAL") as cursor:
-                row = await cursor.fetchone()
+            row = next(iter(await db.execute_fetchall("PRAGMA journal_mode = WAL")), None)
             if row is None or str(row[0]).lower() != "wal":
                 raise StoreError(f"{path.name}: cannot switch to WAL journal mode ({row!r})")
-            await db.execute(f"PRAGMA synchronous = {synchronous}")
-            await db.execute("PRAGMA foreign_keys = ON")
-            await db.execute("PRAGMA secure_delete = ON")
-            await db.execute("PRAGMA journal_size_limit = 0")
+            settings = (f"synchronous = {synchronous}", "foreign_keys = ON", "secure_delete = ON")
+            for setting in (*settings, "journal_size_limit = 0"):
+                await db.execute(f"PRAGMA {setting}")
             if lock_fd is None:
                 await migrate_as_tool(db, path)
             else:
@@ -152,17 +153,22 @@ class SQLiteStore:
         rows = await self._fetchall(sql, params)
         return rows[0] if rows else None
 
-    @contextlib.asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction: committed if the block ends normally, else rolled back."""
-        async with self._serial:
-            await self._begin()
-            try:
-                yield self._db
-                await self._db.commit()
-            except BaseException:
-                await self._db.rollback()  # also after a failed commit: never left in a transaction
-                raise
+    async def _in_transaction(self, body: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        """`body` in a write transaction: committed if it returns, else rolled back; run to
+        its end even if the caller is cancelled (see the module doc)."""
+
+        async def transaction() -> T:
+            async with self._serial:
+                try:
+                    await self._begin()
+                    result = await body(self._db)
+                    await self._db.commit()
+                except BaseException:
+                    await self._db.rollback()  # also after a failed commit or BEGIN
+                    raise
+                return result
+
+        return await _to_the_end(transaction())
 
     async def _begin(self) -> None:
         """`BEGIN IMMEDIATE`; a tool that waited `busy_timeout` for the bot gets one line."""
@@ -178,8 +184,8 @@ class SQLiteStore:
 
     async def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement in its own write transaction; returns the rows changed."""
-        async with self._transaction() as db, db.execute(sql, params) as cursor:
-            return cursor.rowcount
+        cursor = await self._in_transaction(lambda db: db.execute(sql, params))
+        return cursor.rowcount  # the statement ran to its end (no rows to read)
 
     # --- sessions -------------------------------------------------------------------------
 
@@ -252,8 +258,9 @@ class SQLiteStore:
     ) -> bool:
         check_cells(cells)
         self._bot_only("store a completion")
-        async with self._transaction():
-            stored = await self._complete(session_key, marker, response, cells)
+        stored = await self._in_transaction(
+            lambda _: self._complete(session_key, marker, response, cells)
+        )
         # The commit just written links marker, pool, tallies and session deletion: wipe it.
         await self.checkpoint()
         return stored
@@ -263,8 +270,9 @@ class SQLiteStore:
     ) -> bool:
         """The body of `complete()`, inside its transaction (a hook for failure tests)."""
         db = self._db
-        async with db.execute("SELECT 1 FROM markers WHERE marker = ?", (marker,)) as cursor:
-            already = await cursor.fetchone() is not None
+        already = bool(
+            await db.execute_fetchall("SELECT 1 FROM markers WHERE marker = ?", (marker,))
+        )
         if not already:
             await db.execute("INSERT INTO markers (marker) VALUES (?)", (marker,))
             await self._insert_response(response)
@@ -298,17 +306,19 @@ class SQLiteStore:
         return {Cell(*row[:4]): int(row[4]) for row in rows}
 
     async def publish_if_due(self, survey_id: str, due: Due) -> Snapshot:
-        async with self._transaction():
-            return await publish_if_due(self._db, survey_id, due)
+        return await self._in_transaction(lambda db: publish_if_due(db, survey_id, due))
 
     async def record_disclosure(self, survey_id: str, responses: int, history: str) -> None:
-        async with self._transaction() as db:
-            await record_disclosure(db, survey_id, responses, history)
+        await self._in_transaction(lambda db: record_disclosure(db, survey_id, responses, history))
 
     async def responses(self, survey_id: str, analysis_private_key: str) -> list[Response]:
         key = private_key(analysis_private_key)
-        async with self._serial:
-            return await stored_responses(self._db, survey_id, key)
+
+        async def read() -> list[Response]:
+            async with self._serial:
+                return await stored_responses(self._db, survey_id, key)
+
+        return await _to_the_end(read())
 
     async def free_texts(self, survey_id: str) -> list[tuple[str, str]]:
         rows = await self._fetchall(
@@ -336,8 +346,7 @@ class SQLiteStore:
         """Copy the WAL into the database and truncate it (dropping old page images); False,
         logged, if another connection kept it from that (a reader longer than `busy_timeout`,
         or another checkpoint running: the next checkpoint empties it)."""
-        async with self._serial, self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
-            rows = list(await cursor.fetchall())  # an unread cursor would keep a statement open
+        rows = await self._fetchall("PRAGMA wal_checkpoint(TRUNCATE)")  # no cursor left open
         emptied = bool(rows) and rows[0][0] == 0
         if not emptied:  # a tool's checkpoint may just meet the bot's: that one empties it
             log.log(
@@ -377,3 +386,15 @@ class SQLiteStore:
         finally:
             if self._lock_fd is not None:
                 os.close(self._lock_fd)
+
+
+async def _to_the_end(work: Coroutine[Any, Any, T]) -> T:
+    """Await `work`; a cancelled caller lets it finish (commit or rollback) first."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait({task})
+        if not task.cancelled():
+            task.exception()  # nobody waits for the result now: retrieved, not logged
+        raise

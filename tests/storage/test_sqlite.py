@@ -7,7 +7,8 @@ import asyncio
 import sqlite3
 import stat
 import sys
-from collections.abc import Iterable
+import threading
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
 from pathlib import Path
 
@@ -203,6 +204,47 @@ async def test_the_aiosqlite_internals_the_store_relies_on_are_there(tmp_path: P
             return int(db._conn.execute("SELECT 41 + 1").fetchone()[0])
 
         assert await db._execute(body) == 42  # type: ignore[no-untyped-call]
+
+
+@pytest.mark.parametrize("call", ["checkpoint", "purge_sessions", "delete_session", "complete"])
+async def test_a_store_call_cancelled_in_flight_leaves_no_transaction_open(
+    tmp_path: Path, call: str
+) -> None:
+    """The bot cancels its hourly purge at shutdown, possibly while one of the purge's
+    statements waits in aiosqlite's queue; the queued statement still runs in aiosqlite's
+    thread. A cancelled `BEGIN IMMEDIATE` left its transaction open, the closing checkpoint
+    failed with "database table is locked" and the process ended with a traceback (seen in
+    CI: exit 1 instead of 2 when the token was revoked right after the start). Whatever
+    point a call is cancelled at, the store is left without an open transaction: the next
+    write works and the close empties the write-ahead log."""
+    path = tmp_path / "survey.db"
+    store = await SQLiteStore.open(path)
+    await store.save_session(b"k" * 32, SURVEY, "{}", DAY)
+    operations: dict[str, Callable[[], Awaitable[object]]] = {
+        "checkpoint": store.checkpoint,
+        "purge_sessions": lambda: store.purge_sessions(date(2025, 5, 13)),
+        "delete_session": lambda: store.delete_session(b"k" * 32),
+        "complete": lambda: store.complete(
+            session_key=b"k" * 32, marker=b"m" * 32, response=response(), cells=[]
+        ),
+    }
+    gate = threading.Event()
+    # aiosqlite's one thread is busy: the call's first statement is queued behind it.
+    busy = asyncio.ensure_future(store._db._execute(gate.wait))  # type: ignore[no-untyped-call]
+    pending = asyncio.ensure_future(operations[call]())
+    for _ in range(10):  # let the call reach aiosqlite's queue (the thread does nothing here)
+        await asyncio.sleep(0)
+    pending.cancel()
+    gate.set()
+    await busy
+    await asyncio.gather(pending, return_exceptions=True)
+    await store.save_session(b"j" * 32, SURVEY, "{}", DAY)  # "within a transaction" before
+    await store.close()  # "database table is locked" before the fix
+    wal = path.with_name(path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    with raw(path) as db:
+        keys = {row[0] for row in db.execute("SELECT key FROM sessions")}
+    assert b"j" * 32 in keys
 
 
 async def test_deleted_sessions_leave_no_bytes_behind(tmp_path: Path) -> None:
