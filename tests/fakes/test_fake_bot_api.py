@@ -445,6 +445,23 @@ async def test_server_errors_and_dropped_connections(server: FakeBotApi, bot: Bo
     assert server.faults.pending == 0 and server.rejections == []
 
 
+async def test_a_drop_after_processing_drops_a_refused_call_too(
+    server: FakeBotApi, bot: Bot
+) -> None:
+    """A call Telegram refuses (here an edit that changes nothing) whose answer is then lost:
+    the client sees a dropped connection, not the refusal, and the armed drop is used up."""
+    server.send_text(ALICE, "hi")
+    sent = await bot.send_message(ALICE.id, "x")
+    server.faults.drop_next(1, "editMessageText", after_processing=True)
+    with pytest.raises(NetworkError) as info:
+        await bot.edit_message_text("x", chat_id=ALICE.id, message_id=sent.message_id)
+    assert not isinstance(info.value, BadRequest)
+    assert [c.status for c in server.calls_to("editMessageText")] == [0]
+    assert server.faults.pending == 0
+    assert [r.description for r in server.rejections] == [NOT_MODIFIED]
+    server.rejections.clear()
+
+
 @ignore_retry_after_warning
 async def test_rate_limit_next(server: FakeBotApi, bot: Bot) -> None:
     server.send_text(ALICE, "hi")
