@@ -183,6 +183,7 @@ class FakeBotApi(UserActions):
         self.calls.append(call)
         self.counts[method] += 1
         faults = self.faults
+        faults.roll(method)
         drop = faults.take("drop", method)
         if drop is not None and not drop.after_processing:
             return self._drop(request, call)
