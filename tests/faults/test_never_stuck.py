@@ -11,6 +11,7 @@ import asyncio
 import os
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,8 @@ from tests.faults.conftest import (
 
 RESIDENTS = int(os.environ.get("NEVER_STUCK_RESIDENTS", "40"))
 KILLS = 4
+#: Presses the bot answers between two SIGKILLs (40 residents press about 1,000 times).
+KILL_AFTER = 60
 FAULT_RATE = 0.10
 SEED = 20261201
 #: Seconds after which a resident who has not finished counts as stuck.
@@ -117,6 +120,14 @@ def stuck_report(server: FakeBotApi, takers: list[ButtonsOnlyTaker], last: int =
     return "\n".join(lines)
 
 
+def presses_answered(
+    server: FakeBotApi, more: int, residents: asyncio.Task[None]
+) -> Callable[[], bool]:
+    """Whether the bot has answered `more` presses since now (or the residents are done)."""
+    target = len(server.callback_answers) + more
+    return lambda: len(server.callback_answers) >= target or residents.done()
+
+
 def summary(takers: list[ButtonsOnlyTaker]) -> str:
     return (
         f"{sum(x.repeats for x in takers)} repeated presses, "
@@ -168,15 +179,18 @@ async def test_forty_residents_finish_by_buttons_under_5xx_and_dropped_connectio
 async def test_residents_finish_by_buttons_through_four_sigkills(
     server: FakeBotApi, survey: Survey, survey_path: Path, tmp_path: Path
 ) -> None:
-    rng = random.Random(SEED + 1)
     takers = buttons_only(
         make_takers(server, survey, RESIDENTS, SEED + 1, patience=2.0, think=(0.0, 0.05))
     )
     async with BotProcess(server, tmp_path, survey_path, flood_limits=False) as bot:
-        residents = asyncio.create_task(run_all(list(takers), timeout=150, concurrency=RESIDENTS))
+        residents = asyncio.create_task(
+            run_all(list(takers), timeout=STUCK_AFTER, concurrency=RESIDENTS)
+        )
         try:
             for _ in range(KILLS):
-                await asyncio.sleep(rng.uniform(0.5, 2.5))
+                # After a number of answered presses, not after some seconds: a loaded machine
+                # slows the residents down and a fast one would let them finish first.
+                await server.wait_for(presses_answered(server, KILL_AFTER, residents), STUCK_AFTER)
                 assert not residents.done(), "the residents finished before every kill"
                 await bot.kill()
                 await bot.restart()
