@@ -48,7 +48,7 @@ class RunningBot:
 
     async def wait_handled(self, timeout: float = 10.0) -> None:
         """Wait until the bot has handled every update queued at the fake so far."""
-        queued = self.server.updates.queued_ids
+        queued = list(self.server.updates.queued_ids)
         await self.server.wait_for(lambda: self.handled.issuperset(queued), timeout)
 
 
