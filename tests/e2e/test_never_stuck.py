@@ -44,15 +44,34 @@ class Chat:
         raw = await service.store.load_session(keys.session_key)
         return (keys.open_state(raw) or "") if raw else ""
 
+    async def handled(self) -> Screen:
+        """What the resident sees once the bot has handled everything sent so far."""
+        await self.bot.wait_handled()
+        return self.resident.current()
+
+    async def press(self, data: str, message_id: int | None = None) -> Screen:
+        """Press a button of the survey message (or of `message_id`); the screen after it."""
+        await self.resident.press(data=data, message_id=message_id, wait=False)
+        return await self.handled()
+
+    async def send(self, text: str) -> Screen:
+        """Send a command or type text; the screen after it."""
+        if text.startswith("/"):
+            await self.resident.send_command(text, wait=False)
+        else:
+            await self.resident.send_text(text, wait=False)
+        return await self.handled()
+
     async def at_question(self, *presses: str) -> Screen:
-        screen = await self.resident.send_command("/start", settle=0.05)
-        screen = await self.resident.press(data=f"{step_of(screen)}:go", settle=0.05)
+        screen = await self.send("/start")
+        screen = await self.press(f"{step_of(screen)}:go")
         for choice in presses:
-            screen = await self.resident.press(data=f"{step_of(screen)}:c:{choice}", settle=0.05)
+            screen = await self.press(f"{step_of(screen)}:c:{choice}")
         return screen
 
     def edits(self) -> int:
-        return len(self.server.calls_to("editMessageText"))
+        """Edits that changed a message (not those Telegram answered "not modified")."""
+        return sum(1 for c in self.server.calls_to("editMessageText") if c.status == 200)
 
 
 @pytest.fixture(autouse=True)
@@ -84,7 +103,7 @@ async def test_an_edit_that_fails_with_5xx_or_a_dropped_connection_is_retried(ch
     screen = await chat.at_question()
     chat.server.faults.fail_next("editMessageText", 2, status=502)
     chat.server.faults.drop_next(1, "editMessageText")
-    after = await chat.resident.press(data=f"{step_of(screen)}:c:north", settle=0.05)
+    after = await chat.press(f"{step_of(screen)}:c:north")
     assert "How safe do you feel?" in after.text
     assert chat.server.faults.pending == 0
 
@@ -93,20 +112,19 @@ async def test_a_send_after_a_typed_answer_that_fails_is_retried(chat: Chat) -> 
     await chat.at_question("north", "safe")
     chat.server.faults.fail_next("sendMessage", 1, status=500)
     chat.server.faults.drop_next(1, "sendMessage")
-    after = await chat.resident.send_text("7", settle=0.1)
+    after = await chat.send("7")
     assert "Anything else?" in after.text
 
 
 async def test_a_step_whose_edit_never_arrived_is_drawn_at_the_next_press(chat: Chat) -> None:
     screen = await chat.at_question()
     chat.server.faults.fail_next("editMessageText", messages.ATTEMPTS, status=500)
-    await chat.resident.press(data=f"{step_of(screen)}:c:north", wait=False)
-    await chat.server.wait_for(lambda: chat.server.faults.pending == 0, 10)
-    await chat.server.wait_idle(quiet_for=0.1)
+    await chat.press(f"{step_of(screen)}:c:north")
+    assert chat.server.faults.pending == 0
     assert chat.resident.current() == screen, "every edit failed: the old question shows"
     assert '"north"' in await chat.stored(), "the answer was stored before the edit"
     # Any button of the old screen: the current question is drawn on it, answers kept.
-    after = await chat.resident.press(data=f"{step_of(screen)}:c:south", settle=0.05)
+    after = await chat.press(f"{step_of(screen)}:c:south")
     assert "How safe do you feel?" in after.text
     assert after.message_id == screen.message_id
     answer = chat.resident.last_answer()
@@ -121,7 +139,7 @@ async def test_a_step_saved_by_a_process_that_died_before_showing_it_is_drawn(ch
     assert step is not None
     # What a crash between saving the step and editing the message leaves behind.
     await chat.bot.service.step(chat.resident.user.id, ChoicePicked(step, "north"))
-    after = await chat.resident.press(data=f"{step}:c:north", settle=0.05)
+    after = await chat.press(f"{step}:c:north")
     assert "How safe do you feel?" in after.text
 
 
@@ -129,29 +147,63 @@ async def test_a_stale_press_on_an_older_message_leaves_the_survey_message_alone
     chat: Chat,
 ) -> None:
     """A press of an earlier step on a message that is no longer the survey message (Telegram
-    delivering it again after a crash, or a resident scrolling up): the toast, nothing else.
-    Drawing the step on the old message moved the survey message away from the one the
-    resident was pressing, so their next press was stale too and moved it back: with the
-    confirming poller's redeliveries, residents behind a backlog never got out."""
+    delivering it again after a crash, or a resident scrolling up): the toast, and the survey
+    message only checked in place (an edit Telegram answers "not modified"). Drawing the step
+    on the old message moved the survey message away from the one the resident was pressing,
+    so their next press was stale too and moved it back: with the confirming poller's
+    redeliveries, residents behind a backlog never got out."""
     first = await chat.at_question()
     step = step_of(first)
-    await chat.resident.press(data=f"{step}:c:north", settle=0.05)
-    survey = await chat.resident.send_command("/start", settle=0.05)  # the survey, anew below
+    await chat.press(f"{step}:c:north")
+    survey = await chat.send("/start")  # the survey, anew below
     assert survey.message_id != first.message_id
     assert "How safe do you feel?" in survey.text
     sends, edits = len(chat.server.calls_to("sendMessage")), chat.edits()
     again = chat.server.press(chat.resident.user, first.message_id, f"{step}:c:south", strict=False)
-    await chat.server.wait_for(lambda: chat.server.answer_for(again) is not None, 5)
-    await chat.server.wait_idle(quiet_for=0.1)
+    await chat.bot.wait_handled()
     answer = chat.server.answer_for(again)
     assert answer is not None and STALE in (answer.text or "")
     assert chat.resident.current() == survey, "the survey message moved"
     assert (len(chat.server.calls_to("sendMessage")), chat.edits()) == (sends, edits)
+    _take_rejections(chat.server, "message is not modified")
     stored = await chat.stored()
     assert '"north"' in stored and '"south"' not in stored
     # Its own buttons still work.
-    after = await chat.resident.press(data=f"{step_of(survey)}:c:safe", settle=0.05)
+    after = await chat.press(f"{step_of(survey)}:c:safe")
     assert after.message_id == survey.message_id
+
+
+async def test_a_stale_press_on_an_older_message_when_the_survey_message_is_gone(
+    chat: Chat,
+) -> None:
+    """A dropped connection after Telegram sent the survey message leaves an older copy with
+    its buttons (the bot's retry sent the one it knows). When the survey message is gone
+    later (the resident deleted it), that copy's buttons are all the resident has: a press on
+    it must bring the current step back, not only the "earlier question" toast."""
+    await chat.at_question("north")
+    chat.server.faults.drop_next(1, "sendMessage", after_processing=True)
+    survey = await chat.send("/start")
+    copies = [m for m in chat.server.bot_messages(chat.resident.chat_id) if m.has_keyboard]
+    assert [m.message_id for m in copies] == [survey.message_id - 1, survey.message_id]
+    copy = copies[0].message_id
+    step = step_of(survey)
+    after = await chat.press(f"{step}:c:safe")
+    assert after.message_id == survey.message_id and "How many" in after.text
+    state = chat.server.chat(chat.resident.chat_id)
+    assert state is not None
+    state.messages[survey.message_id].deleted = True  # the resident deleted it
+    assert chat.resident.current().message_id == copy, "only the copy has buttons now"
+    again = chat.server.press(chat.resident.user, copy, f"{step}:c:unsafe")
+    await chat.bot.wait_handled()
+    answer = chat.server.answer_for(again)
+    assert answer is not None and STALE in (answer.text or "")
+    now = chat.resident.current()
+    assert now.text == after.text, "the current step is shown again"
+    stored = await chat.stored()
+    assert '"safe"' in stored and '"unsafe"' not in stored
+    _take_rejections(chat.server, "message to edit not found")
+    final = await chat.send("7")
+    assert "Anything else?" in final.text
 
 
 async def orphan_of(chat: Chat, screen: Screen) -> int:
@@ -177,15 +229,13 @@ async def test_a_stale_press_on_a_newer_orphan_deletes_it_and_keeps_the_survey_m
 ) -> None:
     """Found by tests/faults/test_never_stuck.py (SIGKILLs): residents left with welcome
     screens the session did not know, below the survey message, whose buttons only toasted."""
-    welcome = await chat.resident.send_command("/start", settle=0.05)
+    welcome = await chat.send("/start")
     orphan = await orphan_of(chat, welcome)
-    await chat.resident.press(
-        data=f"{step_of(welcome)}:go", message_id=welcome.message_id, settle=0.05
-    )
+    await chat.press(f"{step_of(welcome)}:go", welcome.message_id)
     assert "Where do you live?" in text_of(chat, welcome.message_id)
     assert chat.resident.current().message_id == orphan, "the orphan is the newest screen"
     sends = len(chat.server.calls_to("sendMessage"))
-    await chat.resident.press(data=f"{step_of(welcome)}:go", message_id=orphan, settle=0.05)
+    await chat.press(f"{step_of(welcome)}:go", orphan)
     answer = chat.resident.last_answer()
     assert answer is not None and STALE in (answer.text or "")
     survey = chat.resident.current()
@@ -194,27 +244,25 @@ async def test_a_stale_press_on_a_newer_orphan_deletes_it_and_keeps_the_survey_m
     assert len(chat.server.calls_to("sendMessage")) == sends
     # The survey message was checked by showing the step on it again.
     _take_rejections(chat.server, "message is not modified")
-    after = await chat.resident.press(data=f"{step_of(survey)}:c:north", settle=0.05)
+    after = await chat.press(f"{step_of(survey)}:c:north")
     assert "How safe do you feel?" in after.text
 
 
 async def test_an_orphan_whose_survey_message_is_gone_leaves_the_step_on_a_new_message(
     chat: Chat,
 ) -> None:
-    welcome = await chat.resident.send_command("/start", settle=0.05)
+    welcome = await chat.send("/start")
     orphan = await orphan_of(chat, welcome)
-    await chat.resident.press(
-        data=f"{step_of(welcome)}:go", message_id=welcome.message_id, settle=0.05
-    )
+    await chat.press(f"{step_of(welcome)}:go", welcome.message_id)
     question = text_of(chat, welcome.message_id)
     async with Bot(chat.server.token, base_url=chat.server.base_url) as bot:
         await bot.delete_message(chat.resident.chat_id, welcome.message_id)  # then a crash
-    await chat.resident.press(data=f"{step_of(welcome)}:go", message_id=orphan, settle=0.05)
+    await chat.press(f"{step_of(welcome)}:go", orphan)
     now = chat.resident.current()
     assert now.message_id not in (welcome.message_id, orphan) and now.text == question
     assert chat.resident.messages() == [now.text], "one survey message, no orphan"
     _take_rejections(chat.server, "message to edit not found")
-    after = await chat.resident.press(data=f"{step_of(now)}:c:north", settle=0.05)
+    after = await chat.press(f"{step_of(now)}:c:north")
     assert "How safe do you feel?" in after.text and after.message_id == now.message_id
 
 
@@ -226,8 +274,7 @@ async def test_a_double_press_is_one_edit_and_a_toast(chat: Chat) -> None:
     edits = chat.edits()
     first = chat.server.press(chat.resident.user, screen.message_id, data)
     second = chat.server.press(chat.resident.user, screen.message_id, data)
-    await chat.server.wait_for(lambda: chat.server.answer_for(second) is not None, 5)
-    await chat.server.wait_idle(quiet_for=0.1)
+    await chat.bot.wait_handled()
     assert chat.edits() == edits + 1
     first_answer, second_answer = chat.server.answer_for(first), chat.server.answer_for(second)
     assert first_answer is not None and first_answer.text is None
@@ -243,7 +290,7 @@ async def test_a_message_that_no_longer_exists_is_replaced_by_a_new_one(chat: Ch
     chat.server.press(
         chat.resident.user, screen.message_id, f"{step_of(screen)}:c:north", strict=False
     )
-    after = await chat.resident.wait_change(settle=0.05)
+    after = await chat.handled()
     assert "How safe do you feel?" in after.text
     assert after.message_id > screen.message_id
     _take_rejections(chat.server, "message to edit not found")
@@ -272,7 +319,7 @@ async def test_updates_without_sender_chat_or_message_break_nothing(
     ]  # fmt: skip
     for update in odd:
         chat.server.send_raw(update)
-    await chat.server.wait_idle(quiet_for=0.2)
+    await chat.bot.wait_handled()
     failures = [r for r in caplog.records if "failed to handle" in r.getMessage()]
     assert failures == []
     assert chat.resident.current().text == screen.text
@@ -283,11 +330,10 @@ async def test_updates_without_sender_chat_or_message_break_nothing(
 async def test_staff_buttons_work_only_in_the_staff_members_private_chat(chat: Chat) -> None:
     server = chat.server
     server.send_group_text(GROUP, STAFF, "/stats")
-    await server.wait_for(lambda: bool(server.bot_messages(GROUP.id)), 5)
+    await chat.bot.wait_handled()
     (pointer,) = server.bot_messages(GROUP.id)
     update = server.press(STAFF, pointer.message_id, "st:all", chat_id=GROUP.id, strict=False)
-    await server.wait_for(lambda: server.answer_for(update) is not None, 5)
-    await server.wait_idle(quiet_for=0.2)
+    await chat.bot.wait_handled()
     answer = server.answer_for(update)
     assert answer is not None and STALE in (answer.text or "")
     assert [m.message_id for m in server.bot_messages(GROUP.id)] == [pointer.message_id]
@@ -299,13 +345,13 @@ async def test_a_residents_current_button_on_a_group_message_does_nothing(chat: 
     before = await chat.stored()
     server = chat.server
     server.send_group_text(GROUP, chat.resident.user, "/start")
-    await server.wait_for(lambda: bool(server.bot_messages(GROUP.id)), 5)
+    await chat.bot.wait_handled()
     (pointer,) = server.bot_messages(GROUP.id)
     data = f"{step_of(screen)}:c:north"
     update = server.press(
         chat.resident.user, pointer.message_id, data, chat_id=GROUP.id, strict=False
     )
-    await server.wait_for(lambda: server.answer_for(update) is not None, 5)
-    await server.wait_idle(quiet_for=0.2)
+    await chat.bot.wait_handled()
+    assert server.answer_for(update) is not None
     assert pointer.edits == 0 and len(server.bot_messages(GROUP.id)) == 1
     assert await chat.stored() == before

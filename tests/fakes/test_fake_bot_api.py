@@ -9,6 +9,8 @@ Must hold: loopback only, each test well under a couple of seconds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import random
 import re
 import struct
 import time
@@ -442,6 +444,50 @@ async def test_server_errors_and_dropped_connections(server: FakeBotApi, bot: Bo
     assert len(server.bot_messages(ALICE.id)) == 1  # it happened, the answer was lost
     await bot.send_message(ALICE.id, "y")
     assert [c.status for c in server.calls_to("sendMessage")] == [502, 502, 500, 0, 0, 200]
+    assert server.faults.pending == 0 and server.rejections == []
+
+
+async def test_a_drop_after_processing_drops_a_refused_call_too(
+    server: FakeBotApi, bot: Bot
+) -> None:
+    """A call Telegram refuses (here an edit that changes nothing) whose answer is then lost:
+    the client sees a dropped connection, not the refusal, and the armed drop is used up."""
+    server.send_text(ALICE, "hi")
+    sent = await bot.send_message(ALICE.id, "x")
+    server.faults.drop_next(1, "editMessageText", after_processing=True)
+    with pytest.raises(NetworkError) as info:
+        await bot.edit_message_text("x", chat_id=ALICE.id, message_id=sent.message_id)
+    assert not isinstance(info.value, BadRequest)
+    assert [c.status for c in server.calls_to("editMessageText")] == [0]
+    assert server.faults.pending == 0
+    assert [r.description for r in server.rejections] == [NOT_MODIFIED]
+    server.rejections.clear()
+
+
+async def test_random_faults_fail_each_call_at_the_rate_however_often_the_bot_polls(
+    server: FakeBotApi, bot: Bot
+) -> None:
+    """Ten long polls for every send, one call in five failing: the sends fail at that rate
+    too (faults armed at a rate of all calls for "a coming call" failed nearly every send).
+    The decisions come from a seeded generator, so the outcome is the same every run."""
+    server.send_text(ALICE, "hi")
+    server.faults.fail_at_random(0.2, random.Random(13))
+    for _ in range(60):
+        for _ in range(10):
+            with contextlib.suppress(NetworkError):
+                await bot.get_updates(timeout=0)
+        with contextlib.suppress(NetworkError):
+            await bot.send_message(ALICE.id, "x")
+    server.faults.clear()
+    sends, polls = server.calls_to("sendMessage"), server.calls_to("getUpdates")
+    failed_sends = sum(1 for c in sends if c.status != 200)
+    failed_polls = sum(1 for c in polls if c.status != 200)
+    assert 6 <= failed_sends <= 18, failed_sends  # 12 expected
+    assert 60 <= failed_polls <= 180, failed_polls  # 120 expected
+    assert {c.status for c in [*sends, *polls]} == {0, 200, 500, 502, 503}
+    # A send dropped after processing was sent although the bot saw it fail.
+    shown = len(server.bot_messages(ALICE.id))
+    assert shown == sum(1 for c in sends if c.message_id is not None) > 60 - failed_sends
     assert server.faults.pending == 0 and server.rejections == []
 
 

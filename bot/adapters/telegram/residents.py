@@ -9,9 +9,10 @@ What must hold:
 - a resident is never stuck: a press on the survey message when it does not show the current
   step (an edit that never arrived, a crash between saving a step and showing it) gets the
   "earlier question" toast and the current step drawn on it, or sent anew when it cannot be
-  edited; a stale press on any older message gets the toast only (the survey message is
-  elsewhere; /start shows it again), one on a newer message (an orphan a crash left behind)
-  the toast, the step on the survey message and the orphan deleted; what the survey message
+  edited; a stale press on any other message gets the toast and the step shown on the survey
+  message (an edit that Telegram answers "not modified" when it shows it already, a new message
+  when the resident deleted it), never on the pressed message; one on a newer message (an
+  orphan a crash left behind) also deletes the orphan; what the survey message
   shows is known from `bot.adapters.telegram.shown`, never from the press's snapshot of it. A
   typed action always shows the current step below it. A message that no longer exists is
   replaced by a new one;
@@ -228,26 +229,27 @@ class ResidentHandlers:
         result: StepResult,
     ) -> None:
         """A press on a button of an earlier step: the toast, and the current step drawn on the
-        survey message if it is not known to show it already (a double press). A message newer
-        than the survey message is an orphan (a crash between sending a screen and storing
-        which message shows the survey): it goes, so the resident is left with one survey
-        message showing the current step."""
+        survey message if it is not known to show it already (a double press). A press on
+        another message leaves the step where the survey message is, after checking that it
+        still exists: an older message (a press delivered again after a crash, one scrolled up
+        to, or a copy a dropped connection left behind) stays as it is; a newer one is an
+        orphan (a crash between sending a screen and storing which message shows the survey)
+        and goes, so the resident is left with one survey message showing the current step."""
         after = result.after
         assert after is not None
         chat_id = target.chat_id
         language = self._language(result, code)
         await messages.answer(query, t("stale", language))
-        if after.screen is not None and target.message_id < after.screen:
-            # An older message than the survey message (a press delivered again after a
-            # crash, or one scrolled up to): the survey message stays where it is. Drawing the
-            # step here would move the survey, and turn the resident's next press on it into a
-            # stale one that moves it back (residents behind a backlog never got out).
-            return
+        elsewhere = after.screen is not None and target.message_id != after.screen
         orphan = after.screen is not None and target.message_id > after.screen
-        place = after.screen if orphan and after.screen is not None else target.message_id
-        # Before the orphan goes, the survey message must exist: checked by showing the step on
-        # it (Telegram says "not modified" if it does), whatever this process remembers.
-        if orphan or not self.shown.shows(chat_id, place, after.step):
+        place = after.screen if elsewhere and after.screen is not None else target.message_id
+        # Not drawn on an older message: that would move the survey, and turn the resident's
+        # next press on it into a stale one that moves it back (residents behind a backlog
+        # never got out). But the survey message must exist, or the older message's buttons
+        # are all the resident has (they deleted it): checked by showing the step on it
+        # (Telegram says "not modified" if it does; sent anew below if it is gone), whatever
+        # this process remembers.
+        if elsewhere or not self.shown.shows(chat_id, place, after.step):
             current = await self.service.step(user_id, Opened(code), telegram_language=code)
             screen = next(
                 (s for s in (render(r, self.service.survey) for r in current.replies) if s.survey),

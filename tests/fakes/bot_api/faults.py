@@ -3,11 +3,15 @@
 Owns: ``Faults`` (what a test arms: ``server.faults.fail_next(...)`` and friends, plus the flood
 limits the server enforces when ``enforce_flood`` is on) and the armed rules' bookkeeping.
 Must hold: each armed fault fires exactly as many times as armed, on the first matching calls;
-``method=None`` matches any method except ``getUpdates``; ``pending`` counts what has not fired.
+``method=None`` matches any method except ``getUpdates``; ``pending`` counts what has not fired;
+with ``fail_at_random(rate, rng)`` every call (getUpdates included) fails with probability
+``rate`` on its own, whatever else the bot calls meanwhile (a fault armed per call for "a coming
+call" is not that: when long polls outnumber the other calls, those coming calls nearly all fail).
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 
 
@@ -39,6 +43,8 @@ class Faults:
     flood_window: float = 1.0
     _rules: list[Rule] = field(default_factory=list)
     _duplicates: int = 0
+    _random_rate: float = 0.0
+    _rng: random.Random = field(default_factory=random.Random)
 
     def fail_next(self, method: str | None, n: int = 1, status: int = 500) -> None:
         """The next ``n`` calls of ``method`` answer HTTP ``status`` (5xx) without processing."""
@@ -54,6 +60,25 @@ class Faults:
         """Close the connection without answering; ``after_processing`` = effect happened."""
         self._rules.append(Rule("drop", method, n, after_processing=after_processing))
 
+    def fail_at_random(self, rate: float, rng: random.Random) -> None:
+        """From now on (until ``clear``) each call fails with probability ``rate``, decided when
+        it arrives: half of them answer a 500, 502 or 503, half drop the connection, before or
+        after processing (even odds). Armed faults fire first."""
+        self._random_rate, self._rng = rate, rng
+
+    def roll(self, method: str) -> None:
+        """Decide whether the call of ``method`` arriving now fails at random; if so, arm the
+        fault for it (``take`` then fires it on this very call)."""
+        rng = self._rng
+        if self._random_rate <= 0 or any(r.matches(method) for r in self._rules):
+            return
+        if rng.random() >= self._random_rate:
+            return
+        if rng.random() < 0.5:
+            self._rules.insert(0, Rule("fail", method, 1, status=rng.choice((500, 502, 503))))
+        else:
+            self._rules.insert(0, Rule("drop", method, 1, after_processing=rng.random() < 0.5))
+
     def duplicate_next_updates(self, n: int = 1) -> None:
         """The next ``n`` delivered updates are delivered once more after being confirmed."""
         self._duplicates += n
@@ -63,6 +88,7 @@ class Faults:
         self._duplicates = 0
         self.latency = 0.0
         self.enforce_flood = False
+        self._random_rate = 0.0
 
     @property
     def pending(self) -> int:

@@ -61,7 +61,9 @@ class Upload:
 
 @dataclass
 class Call:
-    """One HTTP call the bot made. ``status`` is the HTTP status answered (0 = dropped)."""
+    """One HTTP call the bot made. ``status`` is the HTTP status answered (0 = dropped);
+    ``message_id`` the message a processed call sent or edited (also when the answer was then
+    dropped), None if it was not processed or returns no message."""
 
     method: str
     params: JSON
@@ -69,6 +71,7 @@ class Call:
     time: float
     status: int = 200
     uploads: tuple[Upload, ...] = ()
+    message_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ and the commands are owned by their modules; this class wires them together.
 Must hold: answers look like Telegram's (``{"ok": true, "result": ...}`` or ``{"ok": false,
 "error_code": N, "description": "..."}``); every 4xx except 403 (blocked) and 409 (two pollers)
 is appended to ``rejections`` - always a bug in the bot, tests assert it stays empty; a dropped
-call is recorded with status 0; only accepted sends count towards the flood limits.
+call is recorded with status 0, also one dropped after Telegram refused it (the refusal is still
+in ``rejections``: every armed drop drops a connection); only accepted sends count towards the
+flood limits.
 """
 
 from __future__ import annotations
@@ -181,6 +183,7 @@ class FakeBotApi(UserActions):
         self.calls.append(call)
         self.counts[method] += 1
         faults = self.faults
+        faults.roll(method)
         drop = faults.take("drop", method)
         if drop is not None and not drop.after_processing:
             return self._drop(request, call)
@@ -207,9 +210,13 @@ class FakeBotApi(UserActions):
                 result = self._methods[method](params, uploads, now)
         except ApiError as err:
             call.status = err.code
-            return self._error_response(method, params, chat_id, err, record=err.code != 409)
+            refused = self._error_response(method, params, chat_id, err, record=err.code != 409)
+            # Dropped after processing: Telegram refused the call, and the refusal was lost.
+            return refused if drop is None else self._drop(request, call)
         if is_send:
             self.sends.record(chat_id, now)
+        if isinstance(result, dict) and isinstance(result.get("message_id"), int):
+            call.message_id = result["message_id"]
         if drop is not None:
             return self._drop(request, call)
         return web.json_response({"ok": True, "result": result})

@@ -48,6 +48,8 @@ class UpdateQueue:
         self._redeliver: list[JSON] = []
         self._poll: _Poll | None = None
         self._closing = False
+        #: The id of every update ever queued, in order (what a test waits to see handled).
+        self.queued_ids: list[int] = []
 
     @property
     def queued(self) -> int:
@@ -77,6 +79,7 @@ class UpdateQueue:
             update = {"update_id": self._next_update_id, **update}
         self._next_update_id = max(self._next_update_id, int(update["update_id"])) + 1
         self._updates.append(update)
+        self.queued_ids.append(int(update["update_id"]))
         if self._poll is not None:
             self._poll.wake.set()
         self._notify(ANY)
