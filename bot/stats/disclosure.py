@@ -29,6 +29,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.stats.complements import Relaxation
 from bot.stats.history import History
 from bot.stats.model import RESPONSES, Quantity, TallyModel, tally_model
 from bot.stats.newcomers import Newcomers, sensitive_counts, zeros_within
@@ -209,7 +210,7 @@ class _Audit:
             determined = self.reason()
             exposed = sorted(q for q in determined | self.floored if self.exposed(q))
             exposed += self.newcomers.exposed(self.public)
-            added = [c for q in exposed if (c := self.complement_near(q)) is not None]
+            added = self.complements(exposed)
             if not added:
                 if exposed:  # nothing left to hide near them: hide everything
                     return self.everything()
@@ -251,31 +252,16 @@ class _Audit:
             new -= self.derived_zeros
             floored = self.floors(determined)
             if not new and not floored and not self.newcomers.grew:
-                return determined
+                if not self.newcomers.force():  # the LP, once the equalities say no more
+                    return determined
+                new = self.newcomers.now_zeros - self.derived_zeros
             self.derived_zeros |= new
             self.floored |= floored
 
     def floors(self, determined: set[Quantity]) -> set[Quantity]:
-        """Hidden parts of a known total pinned by earlier publications: each part is at least
-        its last known value, so parts whose floors add up to what is left equal them."""
-        if self.history.empty:
-            return set()
-
-        def known(q: Quantity) -> bool:
-            return not self.unknown(q) or q in determined
-
-        found: set[Quantity] = set()
-        for parts, total in self.exact_sums:
-            if not known(total):
-                continue
-            left = [p for p in parts if not known(p)]
-            floors = [self.history.floor(p) for p in left]
-            if not left or not any(floors):
-                continue
-            rest = self.values[total] - sum(self.values[p] for p in parts if known(p))
-            if rest == sum(floors):
-                found.update(left)
-        return found - self.floored
+        """Hidden parts of a known total pinned at their floors by earlier publications."""
+        known = lambda q: not self.unknown(q) or q in determined  # noqa: E731
+        return self.history.floored(self.exact_sums, self.values, known) - self.floored
 
     def known_zeros(self) -> set[Quantity]:
         """Counts a reader knows are zero without being shown them: the parts of a known zero
@@ -342,18 +328,33 @@ class _Audit:
 
         return min(candidates, key=cost)
 
-    def complement_near(self, quantity: Quantity) -> Quantity | None:
-        """A count to hide next to an exposed one, looking further out (through hidden counts
-        and known zeros) when none is near."""
+    def complements(self, exposed: list[Quantity]) -> list[Quantity]:
+        """A count to hide per exposed one: the nearest that the reader's proof of their values
+        uses (`bot.stats.complements`), else the nearest."""
+        given = lambda q: q not in self.suppressed and q not in self.hidden  # noqa: E731
+        relaxation = Relaxation(self.newcomers, self.rows, self.overlapping, given)
+        proof = relaxation.support({q: self.newcomers.pin(q) for q in exposed})
+        added: list[Quantity] = []
+        for q in exposed:
+            choice = self.complement_near(q, proof - set(added)) or self.complement_near(q)
+            if choice is not None:
+                added.append(choice)
+        return added
+
+    def complement_near(
+        self, quantity: Quantity, among: set[Quantity] | None = None
+    ) -> Quantity | None:
+        """A count to hide next to an exposed one (of `among`, if given), looking further out
+        (through hidden counts and known zeros) when none is near."""
         frontier, seen_links, seen = {quantity}, set[int](), {quantity}
-        while frontier:
+        while frontier and among != set():
             near: set[Quantity] = set()
             for q in frontier:
                 for index in self.links_of.get(q, ()):
                     if index not in seen_links:
                         seen_links.add(index)
                         near.update(self.links[index])
-            choice = self.best(near)
+            choice = self.best(near if among is None else near & among)
             if choice is not None:
                 return choice
             frontier = {q for q in near - seen if self.unknown(q) or q in self.zero}
