@@ -48,9 +48,7 @@ class Relaxation:
         newcomers: Newcomers,
         rows: Sequence[Mapping[Quantity, int]],
         overlapping: Sequence[Sum],
-        shown: Callable[[Quantity], bool],
     ) -> None:
-        """`shown`: whether a reader is given the count now (shown and not hidden)."""
         values = newcomers.values
         self.newcomers = newcomers
         self.last = last = newcomers.last
@@ -58,9 +56,6 @@ class Relaxation:
         self.now = {q: i for i, q in enumerate(self.quantities)}
         self.earlier = {key: len(self.now) + i for key, i in newcomers.local.items()}
         self.width = len(self.now) + len(self.earlier)
-        self.fixed = {q for q in self.quantities if shown(q)}
-        self.bounds = [(values[q], values[q]) if q in self.fixed else (0, None) for q in values]
-        self.bounds += [(0, None)] * len(self.earlier)
         equal = _Rows()
         for row in rows:
             equal.add({self.now[q]: c for q, c in row.items()}, 0)
@@ -104,10 +99,17 @@ class Relaxation:
         if terms:
             upper.add(terms, constant)
 
-    def support(self, pins: Mapping[Quantity, Functional]) -> set[Quantity]:
+    def support(
+        self, pins: Mapping[Quantity, Functional], shown: Callable[[Quantity], bool]
+    ) -> set[Quantity]:
         """The counts shown now whose hiding breaks the reader's proof that the pinned
         functions are at most their true values: one program for all (the proof of their sum
-        is the sum of their proofs). Pins the program does not bound are left out."""
+        is the sum of their proofs). Pins the program does not bound are left out. `shown`:
+        whether a reader is given a count now (shown and not hidden)."""
+        values = self.newcomers.values
+        fixed = {q for q in self.quantities if shown(q)}
+        bounds = [(values[q], values[q]) if q in fixed else (0, None) for q in self.quantities]
+        bounds += [(0, None)] * len(self.earlier)
         left = dict(pins)
         while left:
             cost = np.zeros(self.width)
@@ -129,7 +131,7 @@ class Relaxation:
                 b_ub=self.upper_b,
                 A_eq=self.equal,
                 b_eq=self.equal_b,
-                bounds=self.bounds,
+                bounds=bounds,
                 method="highs",
             )
             if result.status != 0 or result.x is None:
@@ -141,7 +143,7 @@ class Relaxation:
             }
             if not loose:
                 reduced = np.abs(result.lower.marginals) + np.abs(result.upper.marginals)
-                return {q for q in self.fixed if reduced[self.now[q]] > _TOLERANCE}
+                return {q for q in fixed if reduced[self.now[q]] > _TOLERANCE}
             for name in loose:
                 del left[name]
         return set()

@@ -28,6 +28,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from bot.stats.complements import Relaxation
 from bot.stats.history import History
@@ -107,11 +108,6 @@ def history_after(survey: Survey, snapshot: Snapshot) -> str:
     return before.after(shown.model, shown.known).to_json()
 
 
-def sensitive_quantities(model: TallyModel, k: int) -> set[Quantity]:
-    """Counts that must never be shown or derived: 1..k-1 answers, and all of a small group."""
-    return sensitive_counts(model.values, model.non_answers, model.groups, k)
-
-
 #: Rounds of complements before the audit gives up and hides everything but what is public.
 #: The shipped release schedule needs at most 7 (1,500 responses), daily publications 23.
 MAX_ROUNDS = 40
@@ -141,7 +137,8 @@ class _Audit:
         self.model = model
         self.values = model.values
         self.history = history
-        self.sensitive = sensitive_quantities(model, k) | history.sensitive_since(model, k)
+        self.sensitive = sensitive_counts(model.values, model.non_answers, model.groups, k)
+        self.sensitive |= history.sensitive_since(model, k)
         #: Hidden quantities pinned at their floor (see `floors`).
         self.floored: set[Quantity] = set()
         self.suppressed = {q for q in model.shown if q in self.sensitive}
@@ -328,12 +325,16 @@ class _Audit:
 
         return min(candidates, key=cost)
 
+    @cached_property
+    def relaxation(self) -> Relaxation:
+        """The reader's linear program (the same for every pattern of this audit)."""
+        return Relaxation(self.newcomers, self.rows, self.overlapping)
+
     def complements(self, exposed: list[Quantity]) -> list[Quantity]:
         """A count to hide per exposed one: the nearest that the reader's proof of their values
         uses (`bot.stats.complements`), else the nearest."""
         given = lambda q: q not in self.suppressed and q not in self.hidden  # noqa: E731
-        relaxation = Relaxation(self.newcomers, self.rows, self.overlapping, given)
-        proof = relaxation.support({q: self.newcomers.pin(q) for q in exposed})
+        proof = self.relaxation.support({q: self.newcomers.pin(q) for q in exposed}, given)
         added: list[Quantity] = []
         for q in exposed:
             choice = self.complement_near(q, proof - set(added)) or self.complement_near(q)

@@ -194,6 +194,10 @@ class Newcomers:
         self._system: list[dict[int, int]] = []
         self._truth: list[int] = []
         self._kernel: Sequence[int] = ()
+        #: Zero growths chained through a third question (not linear: `force`), and those
+        #: there were when the program last ran (None: not yet since `reset`).
+        self.chained: set[tuple[Period, Quantity]] = set()
+        self._relaxed: set[tuple[Period, Quantity]] | None = None
 
     def growth(self, i: int, j: int) -> dict[Quantity, int]:
         then, later = self.states[i], self.states[j]
@@ -201,7 +205,7 @@ class Newcomers:
 
     def reset(self) -> None:
         self.found, self.grew, self.exposures, self.now_zeros = {}, False, set(), set()
-        self.pins = {}
+        self.pins, self.chained, self._relaxed = {}, set(), None
 
     def column(self, t: int, q: Quantity) -> int | None:
         """The column of a value in the last system (None: a reader knows it)."""
@@ -253,6 +257,7 @@ class Newcomers:
         zero = seed | zeros_within(self.sums, self.growths[period], seed.__contains__)
         rules = self.chains.get(period, [])
         while new := chained(rules, zero):
+            self.chained.update((period, q) for q in new)
             zero |= new
             zero |= zeros_within(self.sums, self.growths[period], zero.__contains__)
         return zero
@@ -307,7 +312,13 @@ class Newcomers:
 
     def force(self) -> bool:
         """`read` the last solution again with what non-negativity forces: whether that found
-        a zero growth or a zero count now that the equalities alone did not."""
+        a zero growth or a zero count now that the equalities alone did not. Everything the
+        audit derives but zeros chained through a third question holds in every solution of
+        the program (`steady`), so the program says nothing new unless such a zero has
+        joined the system since it last ran."""
+        if self._relaxed is not None and self.chained <= self._relaxed:
+            return False
+        self._relaxed = set(self.chained)
         zeros = set(self.now_zeros)
         self.read(self._kernel, relax=True)
         return self.grew or not self.now_zeros <= zeros
@@ -343,9 +354,29 @@ class Newcomers:
                     candidates.append((t, q))
                     inequalities.append((terms, constant))
         if candidates:
+            for t in range(1, self.last + 1):  # every newcomer who answered chose one or more
+                for members, total in self.overlapping:
+                    others += self.step(t, {total: -1, **dict.fromkeys(members, 1)})
+                    for m in members:
+                        others += self.step(t, {total: 1, m: -1})
             tight = forced_zeros(self._system, self._truth, inequalities + others, len(candidates))
             steady.update(candidates[k] for k in tight)
         return steady
+
+    def step(self, t: int, growth: Mapping[Quantity, int]) -> list[Inequality]:
+        """sum(c * (x_t[q] - x_{t-1}[q])) >= 0 over `growth` in the last system's columns
+        (none if every value is known)."""
+        terms: dict[int, int] = {}
+        constant = 0
+        for q, c in growth.items():
+            for when, sign in ((t, c), (t - 1, -c)):
+                column = self.column(when, q)
+                if column is None:
+                    constant += sign * self.states[when][q]
+                else:
+                    terms[column] = terms.get(column, 0) + sign
+        terms = {c: v for c, v in terms.items() if v}
+        return [(terms, constant)] if terms else []
 
     def pin(self, quantity: Quantity) -> dict[tuple[int, Quantity], int]:
         """What a reader pins of an exposure: its growth over a period or its value then
