@@ -249,7 +249,7 @@ class _Audit:
             new -= self.derived_zeros
             floored = self.floors(determined)
             if not new and not floored and not self.newcomers.grew:
-                if not self.newcomers.force():  # the LP, once the equalities say no more
+                if not self.newcomers.force(len(self.floored)):  # the LP, at a fixpoint
                     return determined
                 new = self.newcomers.now_zeros - self.derived_zeros
             self.derived_zeros |= new

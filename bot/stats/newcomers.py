@@ -195,9 +195,9 @@ class Newcomers:
         self._truth: list[int] = []
         self._kernel: Sequence[int] = ()
         #: Zero growths chained through a third question (not linear: `force`), and those
-        #: there were when the program last ran (None: not yet since `reset`).
+        #: and the floors there were when the program last ran (None: not since `reset`).
         self.chained: set[tuple[Period, Quantity]] = set()
-        self._relaxed: set[tuple[Period, Quantity]] | None = None
+        self._relaxed: tuple[set[tuple[Period, Quantity]], int] | None = None
 
     def growth(self, i: int, j: int) -> dict[Quantity, int]:
         then, later = self.states[i], self.states[j]
@@ -310,15 +310,19 @@ class Newcomers:
         self.exposures = set(pins)
         self.pins = pins
 
-    def force(self) -> bool:
+    def force(self, floored: int) -> bool:
         """`read` the last solution again with what non-negativity forces: whether that found
         a zero growth or a zero count now that the equalities alone did not. Everything the
-        audit derives but zeros chained through a third question holds in every solution of
-        the program (`steady`), so the program says nothing new unless such a zero has
-        joined the system since it last ran."""
-        if self._relaxed is not None and self.chained <= self._relaxed:
-            return False
-        self._relaxed = set(self.chained)
+        audit derives holds in every solution of the program (`steady`) but zeros chained
+        through a third question and floors (`floored`: how many counts the audit has pinned
+        at their floors; a version-2 history has floors from publications it does not
+        model), so the program says nothing new unless one of those has joined the system
+        since it last ran."""
+        if self._relaxed is not None:
+            chained, before = self._relaxed
+            if self.chained <= chained and floored == before:
+                return False
+        self._relaxed = (set(self.chained), floored)
         zeros = set(self.now_zeros)
         self.read(self._kernel, relax=True)
         return self.grew or not self.now_zeros <= zeros
