@@ -9,14 +9,15 @@ never go down between publications, and among the newcomers of each step a multi
 residents chose at least one of its answers (and no answer more often than they answered).
 Counts shown now are variables fixed at their value by bounds, so the program's dual says which
 of them its proof uses: a shown count whose bound has a non-zero dual value (reduced cost) is
-one whose hiding moves the optimum, at least for that proof. To unpin a quantity f with true
-value v, `Relaxation.support` maximises f (or minimises it, if that proof uses no count that can
-be hidden): when the optimum is v, the reader's bound f <= v is tight, and hiding a count of the
-support breaks that proof.
+one whose hiding moves the optimum, at least for that proof. `Relaxation.support` maximises
+the sum of the exposed functions (counts now, growths, earlier values): when each is at its
+true value v at the optimum, the reader's bounds f <= v are tight, and hiding a count of the
+support breaks that proof (a function whose optimum is above v is not pinned by the program:
+it is left out and the others are solved again).
 
-What must hold: `support` returns only counts shown now; None when the program does not pin f
-(what pins it then is reasoning this program does not model, e.g. chains of zeros through a
-third question; the audit falls back to complements near f).
+What must hold: `support` returns only counts shown now, and nothing when the program pins
+none of the functions (what pins them then is reasoning the program does not model, e.g.
+chains of zeros through a third question; the audit then hides counts near them).
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ _TOLERANCE = 1e-6
 
 
 class Relaxation:
-    """The reader's linear program for one suppression pattern (module docstring)."""
+    """The reader's linear program for one audit (module docstring); the suppression pattern
+    is given to each `support`."""
 
     def __init__(
         self,

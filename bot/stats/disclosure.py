@@ -14,7 +14,7 @@ What must hold (k = the survey's `min_group_size`):
   in the growth between any two publications, or hidden in an earlier one, may be computable;
 - complementary suppression, audited exactly: a hidden count is recoverable iff its unit vector
   lies in the row space of the relations (`bot.stats.model.TallyModel`) restricted to hidden
-  counts; complements are added, smallest non-zero cells first, until the audit finds none;
+  counts; complements (that the reader's proof uses: `bot.stats.complements`) until none;
 - one pattern per snapshot and history (cached for the last few), so combining views of one
   publication reveals no more than one view; the next is audited against `Disclosure.known`;
 - if complements cannot protect a protected count, or have not after `MAX_ROUNDS` rounds (a
