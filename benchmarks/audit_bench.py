@@ -35,9 +35,14 @@ from bot.stats.disclosure import audit
 from bot.stats.history import History
 from bot.stats.model import tally_model
 
-#: The audit before forced zeros (`bot.stats.forced`, z12); 82eeada is the one before every
-#: earlier publication was modelled (n12), ef11d14 the one before the newcomers were (p12a).
-BEFORE = "3a69417"
+#: The audit before complements were read from the reader's proof (`bot.stats.complements`,
+#: z12b); 3a69417 is the one before forced zeros (`bot.stats.forced`, z12), 82eeada the one
+#: before every earlier publication was modelled (n12), ef11d14 before the newcomers were (p12a).
+BEFORE = "5e58c6c"
+
+#: The audit's modules, each after those it imports; a commit may lack the optional ones.
+MODULES = ("span", "history", "chains", "forced", "newcomers", "complements", "disclosure")
+OPTIONAL = {"chains", "forced", "newcomers", "complements"}
 
 Audit = Callable[..., tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]]]
 
@@ -46,12 +51,12 @@ def audit_at(commit: str) -> tuple[Audit, type[History]] | None:
     """`audit` and `History` as they were at `commit` (None without git)."""
     root = Path(__file__).resolve().parent.parent
     loaded: dict[str, types.ModuleType] = {}
-    for name in ("span", "history", "newcomers", "disclosure"):
+    for name in MODULES:
         found = subprocess.run(
             ["git", "show", f"{commit}:bot/stats/{name}.py"],
             cwd=root, capture_output=True, text=True, check=False,
         )  # fmt: skip
-        if found.returncode and name == "newcomers":
+        if found.returncode and name in OPTIONAL:
             continue  # not there yet
         if found.returncode:
             return None

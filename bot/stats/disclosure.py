@@ -14,7 +14,7 @@ What must hold (k = the survey's `min_group_size`):
   in the growth between any two publications, or hidden in an earlier one, may be computable;
 - complementary suppression, audited exactly: a hidden count is recoverable iff its unit vector
   lies in the row space of the relations (`bot.stats.model.TallyModel`) restricted to hidden
-  counts; complements are added, smallest non-zero cells first, until the audit finds none;
+  counts; complements (that the reader's proof uses: `bot.stats.complements`) until none;
 - one pattern per snapshot and history (cached for the last few), so combining views of one
   publication reveals no more than one view; the next is audited against `Disclosure.known`;
 - if complements cannot protect a protected count, or have not after `MAX_ROUNDS` rounds (a
@@ -28,7 +28,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
+from bot.stats.complements import Relaxation
 from bot.stats.history import History
 from bot.stats.model import RESPONSES, Quantity, TallyModel, tally_model
 from bot.stats.newcomers import Newcomers, sensitive_counts, zeros_within
@@ -106,11 +108,6 @@ def history_after(survey: Survey, snapshot: Snapshot) -> str:
     return before.after(shown.model, shown.known).to_json()
 
 
-def sensitive_quantities(model: TallyModel, k: int) -> set[Quantity]:
-    """Counts that must never be shown or derived: 1..k-1 answers, and all of a small group."""
-    return sensitive_counts(model.values, model.non_answers, model.groups, k)
-
-
 #: Rounds of complements before the audit gives up and hides everything but what is public.
 #: The shipped release schedule needs at most 7 (1,500 responses), daily publications 23.
 MAX_ROUNDS = 40
@@ -140,7 +137,8 @@ class _Audit:
         self.model = model
         self.values = model.values
         self.history = history
-        self.sensitive = sensitive_quantities(model, k) | history.sensitive_since(model, k)
+        self.sensitive = sensitive_counts(model.values, model.non_answers, model.groups, k)
+        self.sensitive |= history.sensitive_since(model, k)
         #: Hidden quantities pinned at their floor (see `floors`).
         self.floored: set[Quantity] = set()
         self.suppressed = {q for q in model.shown if q in self.sensitive}
@@ -209,7 +207,7 @@ class _Audit:
             determined = self.reason()
             exposed = sorted(q for q in determined | self.floored if self.exposed(q))
             exposed += self.newcomers.exposed(self.public)
-            added = [c for q in exposed if (c := self.complement_near(q)) is not None]
+            added = self.complements(exposed)
             if not added:
                 if exposed:  # nothing left to hide near them: hide everything
                     return self.everything()
@@ -251,31 +249,16 @@ class _Audit:
             new -= self.derived_zeros
             floored = self.floors(determined)
             if not new and not floored and not self.newcomers.grew:
-                return determined
+                if not self.newcomers.force(len(self.floored)):  # the LP, at a fixpoint
+                    return determined
+                new = self.newcomers.now_zeros - self.derived_zeros
             self.derived_zeros |= new
             self.floored |= floored
 
     def floors(self, determined: set[Quantity]) -> set[Quantity]:
-        """Hidden parts of a known total pinned by earlier publications: each part is at least
-        its last known value, so parts whose floors add up to what is left equal them."""
-        if self.history.empty:
-            return set()
-
-        def known(q: Quantity) -> bool:
-            return not self.unknown(q) or q in determined
-
-        found: set[Quantity] = set()
-        for parts, total in self.exact_sums:
-            if not known(total):
-                continue
-            left = [p for p in parts if not known(p)]
-            floors = [self.history.floor(p) for p in left]
-            if not left or not any(floors):
-                continue
-            rest = self.values[total] - sum(self.values[p] for p in parts if known(p))
-            if rest == sum(floors):
-                found.update(left)
-        return found - self.floored
+        """Hidden parts of a known total pinned at their floors by earlier publications."""
+        known = lambda q: not self.unknown(q) or q in determined  # noqa: E731
+        return self.history.floored(self.exact_sums, self.values, known) - self.floored
 
     def known_zeros(self) -> set[Quantity]:
         """Counts a reader knows are zero without being shown them: the parts of a known zero
@@ -342,18 +325,37 @@ class _Audit:
 
         return min(candidates, key=cost)
 
-    def complement_near(self, quantity: Quantity) -> Quantity | None:
-        """A count to hide next to an exposed one, looking further out (through hidden counts
-        and known zeros) when none is near."""
+    @cached_property
+    def relaxation(self) -> Relaxation:
+        """The reader's linear program (the same for every pattern of this audit)."""
+        return Relaxation(self.newcomers, self.rows, self.overlapping)
+
+    def complements(self, exposed: list[Quantity]) -> list[Quantity]:
+        """A count to hide per exposed one: the nearest that the reader's proof of their values
+        uses (`bot.stats.complements`), else the nearest."""
+        given = lambda q: q not in self.suppressed and q not in self.hidden  # noqa: E731
+        proof = self.relaxation.support({q: self.newcomers.pin(q) for q in exposed}, given)
+        added: list[Quantity] = []
+        for q in exposed:
+            choice = self.complement_near(q, proof - set(added)) or self.complement_near(q)
+            if choice is not None:
+                added.append(choice)
+        return added
+
+    def complement_near(
+        self, quantity: Quantity, among: set[Quantity] | None = None
+    ) -> Quantity | None:
+        """A count to hide next to an exposed one (of `among`, if given), looking further out
+        (through hidden counts and known zeros) when none is near."""
         frontier, seen_links, seen = {quantity}, set[int](), {quantity}
-        while frontier:
+        while frontier and among != set():
             near: set[Quantity] = set()
             for q in frontier:
                 for index in self.links_of.get(q, ()):
                     if index not in seen_links:
                         seen_links.add(index)
                         near.update(self.links[index])
-            choice = self.best(near)
+            choice = self.best(near if among is None else near & among)
             if choice is not None:
                 return choice
             frontier = {q for q in near - seen if self.unknown(q) or q in self.zero}

@@ -37,7 +37,7 @@ Known values of one quantity thus differ by 0 or at least k, so the last one is 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -90,6 +90,30 @@ class History:
     def floor(self, quantity: Quantity) -> int:
         """The least value a reader knows the quantity has (counts only grow)."""
         return self.known.get(quantity, 0)
+
+    def floored(
+        self,
+        sums: Iterable[tuple[Sequence[Quantity], Quantity]],
+        values: Mapping[Quantity, int],
+        known: Callable[[Quantity], bool],
+    ) -> set[Quantity]:
+        """Unknown parts of known totals that a reader pins (`known`: a reader knows its
+        value): each part is at least its floor, so parts whose floors add up to what is left
+        of the total equal them."""
+        found: set[Quantity] = set()
+        if self.empty:
+            return found
+        for parts, total in sums:
+            if not known(total):
+                continue
+            left = [p for p in parts if not known(p)]
+            floors = [self.floor(p) for p in left]
+            if not left or not any(floors):
+                continue
+            rest = values[total] - sum(values[p] for p in parts if known(p))
+            if rest == sum(floors):
+                found.update(left)
+        return found
 
     def sensitive_since(self, model: TallyModel, k: int) -> set[Quantity]:
         """Quantities of a new publication a reader must not compute (module docstring)."""

@@ -184,12 +184,20 @@ class Newcomers:
         #: Whether the last `read` found a new zero growth (the audit then solves again).
         self.grew = False
         self.exposures: set[Quantity] = set()
+        #: What a reader pins of each exposure: a growth or an earlier value, as a linear
+        #: function of the values at each publication (`bot.stats.complements`).
+        self.pins: dict[Quantity, dict[tuple[int, Quantity], int]] = {}
         #: Hidden counts now that every solution has zero (`bot.stats.forced`).
         self.now_zeros: set[Quantity] = set()
         self._offset = 0
         self._index: Mapping[Quantity, int] = {}
         self._system: list[dict[int, int]] = []
         self._truth: list[int] = []
+        self._kernel: Sequence[int] = ()
+        #: Zero growths chained through a third question (not linear: `force`), and those
+        #: and the floors there were when the program last ran (None: not since `reset`).
+        self.chained: set[tuple[Period, Quantity]] = set()
+        self._relaxed: tuple[set[tuple[Period, Quantity]], int] | None = None
 
     def growth(self, i: int, j: int) -> dict[Quantity, int]:
         then, later = self.states[i], self.states[j]
@@ -197,6 +205,7 @@ class Newcomers:
 
     def reset(self) -> None:
         self.found, self.grew, self.exposures, self.now_zeros = {}, False, set(), set()
+        self.pins, self.chained, self._relaxed = {}, set(), None
 
     def column(self, t: int, q: Quantity) -> int | None:
         """The column of a value in the last system (None: a reader knows it)."""
@@ -248,6 +257,7 @@ class Newcomers:
         zero = seed | zeros_within(self.sums, self.growths[period], seed.__contains__)
         rules = self.chains.get(period, [])
         while new := chained(rules, zero):
+            self.chained.update((period, q) for q in new)
             zero |= new
             zero |= zeros_within(self.sums, self.growths[period], zero.__contains__)
         return zero
@@ -262,16 +272,18 @@ class Newcomers:
         if row:
             system.append(row)
 
-    def read(self, kernel: Sequence[int]) -> None:
+    def read(self, kernel: Sequence[int], relax: bool = False) -> None:
         """After solving (`kernel`: `span.kernel_vector` of the system): note the zero growths
-        and what a reader must not compute and does."""
+        and what a reader must not compute and does; with `relax`, also what non-negativity
+        forces (`steady`, an LP: the audit asks for it once the equalities say no more)."""
+        self._kernel = kernel
 
         def value(t: int, q: Quantity) -> int:
             column = self.column(t, q)
             return 0 if column is None else kernel[column]
 
-        steady = self.steady(value)
-        self.now_zeros = {
+        steady = self.steady(value, relax)
+        self.now_zeros |= {  # what a reader knows only grows until `reset`
             q for q in self._index if all((t, q) in steady for t in range(1, self.last + 1))
         }
         if not self.active:
@@ -286,17 +298,42 @@ class Newcomers:
                 if value(i, q) == value(j, q) or all((t, q) in steady for t in range(i + 1, j + 1)):
                     found.add(q)
                     self.grew = True
-        exposures: set[Quantity] = set()
+        pins: dict[Quantity, dict[tuple[int, Quantity], int]] = {}
         for (i, j), sensitive in self.sensitive.items():
-            exposures.update(q for q in sensitive if value(i, q) == value(j, q))
+            for q in sensitive:
+                if value(i, q) == value(j, q):
+                    pins.setdefault(q, {(j, q): 1, (i, q): -1})
         for t, hidden in self.hidden_then.items():
-            exposures.update(q for q in hidden if value(t, q) == 0)
-        self.exposures = exposures
+            for q in hidden:
+                if value(t, q) == 0:
+                    pins.setdefault(q, {(t, q): 1})
+        self.exposures = set(pins)
+        self.pins = pins
 
-    def steady(self, value: Callable[[int, Quantity], int]) -> set[tuple[int, Quantity]]:
+    def force(self, floored: int) -> bool:
+        """`read` the last solution again with what non-negativity forces: whether that found
+        a zero growth or a zero count now that the equalities alone did not. Everything the
+        audit derives holds in every solution of the program (`steady`) but zeros chained
+        through a third question and floors (`floored`: how many counts the audit has pinned
+        at their floors; a version-2 history has floors from publications it does not
+        model), so the program says nothing new unless one of those has joined the system
+        since it last ran."""
+        if self._relaxed is not None:
+            chained, before = self._relaxed
+            if self.chained <= chained and floored == before:
+                return False
+        self._relaxed = (set(self.chained), floored)
+        zeros = set(self.now_zeros)
+        self.read(self._kernel, relax=True)
+        return self.grew or not self.now_zeros <= zeros
+
+    def steady(
+        self, value: Callable[[int, Quantity], int], relax: bool
+    ) -> set[tuple[int, Quantity]]:
         """(t, q): the count q is the same at publications t - 1 and t in every solution a
-        reader has (no newcomer of that step is in it), with non-negativity and monotonicity
-        (`bot.stats.forced`) besides what the equalities pin (`value`: the kernel's)."""
+        reader has (no newcomer of that step is in it): what the equalities pin (`value`: the
+        kernel's), and with `relax` what non-negativity and monotonicity force besides
+        (`bot.stats.forced`)."""
         steady: set[tuple[int, Quantity]] = set()
         candidates: list[tuple[int, Quantity]] = []
         inequalities: list[Inequality] = []
@@ -309,6 +346,8 @@ class Newcomers:
                 if not grown and value(t, q) == value(t - 1, q):
                     steady.add((t, q))  # known, or pinned by the equalities
                     continue
+                if not relax:
+                    continue
                 terms = {c: v for c, v in ((new, 1), (old, -1)) if c is not None}
                 if not terms:
                     continue  # both known: it grew
@@ -319,9 +358,34 @@ class Newcomers:
                     candidates.append((t, q))
                     inequalities.append((terms, constant))
         if candidates:
+            for t in range(1, self.last + 1):  # every newcomer who answered chose one or more
+                for members, total in self.overlapping:
+                    others += self.step(t, {total: -1, **dict.fromkeys(members, 1)})
+                    for m in members:
+                        others += self.step(t, {total: 1, m: -1})
             tight = forced_zeros(self._system, self._truth, inequalities + others, len(candidates))
             steady.update(candidates[k] for k in tight)
         return steady
+
+    def step(self, t: int, growth: Mapping[Quantity, int]) -> list[Inequality]:
+        """sum(c * (x_t[q] - x_{t-1}[q])) >= 0 over `growth` in the last system's columns
+        (none if every value is known)."""
+        terms: dict[int, int] = {}
+        constant = 0
+        for q, c in growth.items():
+            for when, sign in ((t, c), (t - 1, -c)):
+                column = self.column(when, q)
+                if column is None:
+                    constant += sign * self.states[when][q]
+                else:
+                    terms[column] = terms.get(column, 0) + sign
+        terms = {c: v for c, v in terms.items() if v}
+        return [(terms, constant)] if terms else []
+
+    def pin(self, quantity: Quantity) -> dict[tuple[int, Quantity], int]:
+        """What a reader pins of an exposure: its growth over a period or its value then
+        (`pins`), else its value now."""
+        return self.pins.get(quantity, {(self.last, quantity): 1})
 
     def exposed(self, public: Collection[Quantity]) -> list[Quantity]:
         """Counts whose growth over a period or earlier value a reader computes and must not."""
