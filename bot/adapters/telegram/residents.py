@@ -9,13 +9,13 @@ What must hold:
 - a resident is never stuck: a press on the survey message when it does not show the current
   step (an edit that never arrived, a crash between saving a step and showing it) gets the
   "earlier question" toast and the current step drawn on it, or sent anew when it cannot be
-  edited; a stale press on any other message gets the toast and the step shown on the survey
-  message (an edit that Telegram answers "not modified" when it shows it already, a new message
-  when the resident deleted it), never on the pressed message; one on a newer message (an
-  orphan a crash left behind) also deletes the orphan; what the survey message
-  shows is known from `bot.adapters.telegram.shown`, never from the press's snapshot of it. A
-  typed action always shows the current step below it. A message that no longer exists is
-  replaced by a new one;
+  edited; a stale press on an older message gets the toast, and when pressed again at the same
+  step the step shown on the survey message (an edit that Telegram answers "not modified" when
+  it shows it already, a new message when the resident deleted it), never on the pressed one;
+  one on a newer message (an orphan a crash left behind) also deletes the orphan; what the
+  survey message shows is known from `bot.adapters.telegram.shown`, never from the press's
+  snapshot of it. A typed action always shows the current step below it. A message that no
+  longer exists is replaced by a new one;
 - an update handled again (Telegram delivers it again after a crash before it was confirmed)
   changes nothing twice and leaves the resident the current step with its buttons: a press is
   stale by its step and draws the step again (this process has not drawn it yet); a message
@@ -248,7 +248,12 @@ class ResidentHandlers:
         # never got out). But the survey message must exist, or the older message's buttons
         # are all the resident has (they deleted it): checked by showing the step on it
         # (Telegram says "not modified" if it does; sent anew below if it is gone), whatever
-        # this process remembers.
+        # this process remembers. Only when the resident pressed the older message again after
+        # the toast: a backlog after a crash replays each press once, and a check per press
+        # cost a call each and held the residents' own presses back.
+        older = elsewhere and not orphan
+        if older and self.shown.stale_press(chat_id, target.message_id, after.step) != 2:
+            return
         if elsewhere or not self.shown.shows(chat_id, place, after.step):
             current = await self.service.step(user_id, Opened(code), telegram_language=code)
             screen = next(
