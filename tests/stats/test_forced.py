@@ -11,7 +11,6 @@ count it pins (its minimum equals its maximum) is a leak.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from scipy.optimize import linprog
 
 from bot.stats.disclosure import disclosure
@@ -64,7 +63,6 @@ def pinned(residents: list[dict[str, object]], k: int) -> dict[Quantity, int]:
     return found
 
 
-@pytest.mark.xfail(strict=True, reason="the audit lacks these equations")
 def test_answers_that_add_up_do_not_pin_a_count_in_a_breakdown() -> None:
     """12 residents, k = 3, each chose one place: "park" 3 + "station" 3 + "street" 6 = 12
     who answered, so each chose exactly one. Then 7 young who answered = park + 3 station + 3
