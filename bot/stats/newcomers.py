@@ -200,8 +200,7 @@ class Newcomers:
         #: Zero growths chained through a third question (not linear: `force`), and those
         #: and the floors there were when the program last ran (None: not since `reset`).
         self.chained: set[tuple[Period, Quantity]] = set()
-        #: Multi-answer step inequalities tight in every solution: equations (`extend`).
-        self.tight: set[Tight] = set()
+        self.tight: set[Tight] = set()  # multi-answer ones tight in every solution: `extend`
         self._relaxed: tuple[set[tuple[Period, Quantity]], int] | None = None
 
     def growth(self, i: int, j: int) -> dict[Quantity, int]:
@@ -373,9 +372,10 @@ class Newcomers:
             change = self.growth(t - 1, t)
             for growth in multi_growths(self.overlapping):
                 found = step_inequality(t, growth, self.column, self.states)
-                tight = (t, frozenset(growth.items()))
+                pinned = not sum(c * (value(t, q) - value(t - 1, q)) for q, c in growth.items())
                 if found and not sum(c * change[q] for q, c in growth.items()):
-                    if tight not in self.tight:
+                    tight = (t, frozenset(growth.items()))  # pinned: an equation already
+                    if tight not in self.tight and not pinned:
                         multi.append(tight)
                         inequalities.append(found)
                 elif found:
