@@ -24,7 +24,8 @@ more). Limit: the real relaxation; a reader using that counts are whole numbers 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
 
 import numpy as np
 from scipy.optimize import linprog
@@ -32,6 +33,8 @@ from scipy.sparse import coo_matrix
 
 #: An inequality sum(c * x[column]) + constant >= 0.
 Inequality = tuple[Mapping[int, int], int]
+
+Q = TypeVar("Q")
 
 
 def forced_zeros(
@@ -93,4 +96,36 @@ def forced_zeros(
     return {k for k in range(candidates) if result.x[y + k] < 0.5}
 
 
-__all__ = ["Inequality", "forced_zeros"]
+def step_inequality(
+    t: int,
+    growth: Mapping[Q, int],
+    column: Callable[[int, Q], int | None],
+    states: Sequence[Mapping[Q, int]],
+) -> Inequality | None:
+    """sum(c * (x_t[q] - x_{t-1}[q])) >= 0 over `growth` in a system's columns (`column`: None
+    for a value a reader knows, `states[t][q]`); None if every value is known."""
+    terms: dict[int, int] = {}
+    constant = 0
+    for q, c in growth.items():
+        for when, sign in ((t, c), (t - 1, -c)):
+            found = column(when, q)
+            if found is None:
+                constant += sign * states[when][q]
+            else:
+                terms[found] = terms.get(found, 0) + sign
+    terms = {c: v for c, v in terms.items() if v}
+    return (terms, constant) if terms else None
+
+
+def multi_growths(overlapping: Sequence[tuple[Sequence[Q], Q]]) -> list[dict[Q, int]]:
+    """Per multi answer (members, total) of a step: each newcomer who answered chose one or
+    more (sum of the members' growths - the total's >= 0), and each member's growth is at
+    most the total's (total - member >= 0)."""
+    found: list[dict[Q, int]] = []
+    for members, total in overlapping:
+        found.append({total: -1, **dict.fromkeys(members, 1)})
+        found += [{total: 1, m: -1} for m in members]
+    return found
+
+
+__all__ = ["Inequality", "forced_zeros", "multi_growths", "step_inequality"]

@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 from bot.stats.chains import chained, chains, possible
-from bot.stats.forced import Inequality, forced_zeros
+from bot.stats.forced import Inequality, forced_zeros, multi_growths, step_inequality
 from bot.stats.history import History
 from bot.stats.model import Group, Quantity, TallyModel
 
@@ -48,6 +48,9 @@ MAX_RELEASES = 12
 
 #: Two publications (i, j), i < j: the residents who completed after i, up to j.
 Period = tuple[int, int]
+
+#: A multi-answer inequality of step t, sum(c * growth of q) >= 0, tight in every solution.
+Tight = tuple[int, frozenset[tuple[Quantity, int]]]
 
 
 def sensitive_counts(
@@ -197,6 +200,7 @@ class Newcomers:
         #: Zero growths chained through a third question (not linear: `force`), and those
         #: and the floors there were when the program last ran (None: not since `reset`).
         self.chained: set[tuple[Period, Quantity]] = set()
+        self.tight: set[Tight] = set()  # multi-answer ones tight in every solution: `extend`
         self._relaxed: tuple[set[tuple[Period, Quantity]], int] | None = None
 
     def growth(self, i: int, j: int) -> dict[Quantity, int]:
@@ -205,7 +209,7 @@ class Newcomers:
 
     def reset(self) -> None:
         self.found, self.grew, self.exposures, self.now_zeros = {}, False, set(), set()
-        self.pins, self.chained, self._relaxed = {}, set(), None
+        self.pins, self.chained, self._relaxed, self.tight = {}, set(), None, set()
 
     def column(self, t: int, q: Quantity) -> int | None:
         """The column of a value in the last system (None: a reader knows it)."""
@@ -224,6 +228,10 @@ class Newcomers:
         self._offset, self._index, self._system = len(index), index, system
         self._truth = [self.values[q] for q in index]
         self._truth += [self.states[t][q] for t, q in self.local]
+        for t, growth in self.tight:  # an equation now
+            self.add(
+                system, {**{(t, q): c for q, c in growth}, **{(t - 1, q): -c for q, c in growth}}
+            )
         if not self.active:
             return len(index)
         columns = len(index) + len(self.local)
@@ -323,9 +331,9 @@ class Newcomers:
             if self.chained <= chained and floored == before:
                 return False
         self._relaxed = (set(self.chained), floored)
-        zeros = set(self.now_zeros)
+        zeros, tight = set(self.now_zeros), len(self.tight)
         self.read(self._kernel, relax=True)
-        return self.grew or not self.now_zeros <= zeros
+        return self.grew or not self.now_zeros <= zeros or len(self.tight) > tight
 
     def steady(
         self, value: Callable[[int, Quantity], int], relax: bool
@@ -357,30 +365,27 @@ class Newcomers:
                 else:
                     candidates.append((t, q))
                     inequalities.append((terms, constant))
-        if candidates:
-            for t in range(1, self.last + 1):  # every newcomer who answered chose one or more
-                for members, total in self.overlapping:
-                    others += self.step(t, {total: -1, **dict.fromkeys(members, 1)})
-                    for m in members:
-                        others += self.step(t, {total: 1, m: -1})
-            tight = forced_zeros(self._system, self._truth, inequalities + others, len(candidates))
-            steady.update(candidates[k] for k in tight)
+        if not relax:
+            return steady
+        multi: list[Tight] = []  # tight in the truth: candidates too
+        for t in range(1, self.last + 1):  # every newcomer who answered chose one or more
+            change = self.growth(t - 1, t)
+            for growth in multi_growths(self.overlapping):
+                found = step_inequality(t, growth, self.column, self.states)
+                pinned = not sum(c * (value(t, q) - value(t - 1, q)) for q, c in growth.items())
+                if found and not sum(c * change[q] for q, c in growth.items()):
+                    tight = (t, frozenset(growth.items()))  # pinned: an equation already
+                    if tight not in self.tight and not pinned:
+                        multi.append(tight)
+                        inequalities.append(found)
+                elif found:
+                    others.append(found)
+        if candidates or multi:
+            every = len(candidates) + len(multi)
+            forced = forced_zeros(self._system, self._truth, inequalities + others, every)
+            steady.update(candidates[k] for k in forced if k < len(candidates))
+            self.tight.update(multi[k - len(candidates)] for k in forced if k >= len(candidates))
         return steady
-
-    def step(self, t: int, growth: Mapping[Quantity, int]) -> list[Inequality]:
-        """sum(c * (x_t[q] - x_{t-1}[q])) >= 0 over `growth` in the last system's columns
-        (none if every value is known)."""
-        terms: dict[int, int] = {}
-        constant = 0
-        for q, c in growth.items():
-            for when, sign in ((t, c), (t - 1, -c)):
-                column = self.column(when, q)
-                if column is None:
-                    constant += sign * self.states[when][q]
-                else:
-                    terms[column] = terms.get(column, 0) + sign
-        terms = {c: v for c, v in terms.items() if v}
-        return [(terms, constant)] if terms else []
 
     def pin(self, quantity: Quantity) -> dict[tuple[int, Quantity], int]:
         """What a reader pins of an exposure: its growth over a period or its value then
