@@ -141,6 +141,12 @@ async def test_a_step_saved_by_a_process_that_died_before_showing_it_is_drawn(ch
     await chat.bot.service.step(chat.resident.user.id, ChoicePicked(step, "north"))
     after = await chat.press(f"{step}:c:north")
     assert "How safe do you feel?" in after.text
+    # The press delivered again gets its toast only once the step it led to is drawn: a
+    # resident reads it against the current question, never against the one they answered.
+    answer = chat.resident.last_answer()
+    drawn = [c for c in chat.server.calls_to("editMessageText") if c.status == 200]
+    assert answer is not None and STALE in (answer.text or "")
+    assert drawn and drawn[-1].time < answer.time
 
 
 async def test_a_stale_press_on_an_older_message_leaves_the_survey_message_alone(

@@ -238,37 +238,39 @@ class ResidentHandlers:
         after = result.after
         assert after is not None
         chat_id = target.chat_id
-        language = self._language(result, code)
-        await messages.answer(query, t("stale", language))
         elsewhere = after.screen is not None and target.message_id != after.screen
         orphan = after.screen is not None and target.message_id > after.screen
         place = after.screen if elsewhere and after.screen is not None else target.message_id
-        # Not drawn on an older message: that would move the survey, and turn the resident's
-        # next press on it into a stale one that moves it back (residents behind a backlog
-        # never got out). But the survey message must exist, or the older message's buttons
-        # are all the resident has (they deleted it): checked by showing the step on it
-        # (Telegram says "not modified" if it does; sent anew below if it is gone), whatever
-        # this process remembers. Only when the resident pressed the older message again after
-        # the toast: a backlog after a crash replays each press once, and a check per press
-        # cost a call each and held the residents' own presses back.
+        # Never drawn on an older message (the survey would move, and the next press on it move
+        # it back). The survey message is checked (shown again: "not modified", or sent anew
+        # if gone) only at a second press on the older message at this step: a backlog after
+        # a crash replays each press once, and a check per press held residents back.
         older = elsewhere and not orphan
-        if older and self.shown.stale_press(chat_id, target.message_id, after.step) != 2:
-            return
-        if elsewhere or not self.shown.shows(chat_id, place, after.step):
-            current = await self.service.step(user_id, Opened(code), telegram_language=code)
-            screen = next(
-                (s for s in (render(r, self.service.survey) for r in current.replies) if s.survey),
-                None,
-            )
-            if screen is None or current.after is None:
-                return
-            shown = await messages.show(context.bot, chat_id, place, screen)
-            if shown is None:
-                return  # nothing is shown: the orphan's buttons draw the step again
-            gone = place if shown != place else None
-            await self._settle_screen(context, user_id, chat_id, shown, current, gone=gone)
-        if orphan:
+        check = not older or self.shown.stale_press(chat_id, target.message_id, after.step) == 2
+        redraw = check and (elsewhere or not self.shown.shows(chat_id, place, after.step))
+        drawn = not redraw or await self._draw_current(context, user_id, code, chat_id, place)
+        # The toast comes after the current step is drawn (a press delivered twice included).
+        await messages.answer(query, t("stale", self._language(result, code)))
+        if orphan and drawn:  # else the orphan's buttons are all the resident has
             await messages.delete(context.bot, chat_id, [target.message_id])
+
+    async def _draw_current(
+        self, context: Context, user_id: int, code: str | None, chat_id: int, place: int
+    ) -> bool:
+        """Show the current step on message `place` (anew if it is gone); whether it shows."""
+        current = await self.service.step(user_id, Opened(code), telegram_language=code)
+        screen = next(
+            (s for s in (render(r, self.service.survey) for r in current.replies) if s.survey),
+            None,
+        )
+        if screen is None or current.after is None:
+            return False
+        shown = await messages.show(context.bot, chat_id, place, screen)
+        if shown is None:
+            return False
+        gone = place if shown != place else None
+        await self._settle_screen(context, user_id, chat_id, shown, current, gone=gone)
+        return True
 
     async def _settle_screen(
         self,
