@@ -13,9 +13,12 @@ What must hold:
   statement (`flood_take`) under a transaction advisory lock on the scope, so two replicas never
   both see room for one more; all times are the database server's clock, so replicas' clocks
   do not matter;
-- a slot of a replica that died while its send was under way counts as released at the moment
-  the next taker notices (its owner, the replica's presence connection, is gone from
-  `pg_stat_activity`): nothing stays blocked, and what it may have sent still counts for a period;
+- a slot of a replica that died while its send was under way counts as released one period
+  after the next taker notices (its owner, the replica's presence connection, is gone from
+  `pg_stat_activity`), and then for a period like any other: nothing stays blocked, and a
+  request the replica wrote just before dying still counts if it reaches Telegram up to a period
+  after the death was noticed (when the slot was taken says nothing of when it was sent; the
+  replica may have waited for a connection, and the request may still be on its way);
 - a 429's pause (`pause`) holds every replica's sends to any chat until it has ended;
 - no Telegram id reaches the database: a chat's scope is a 20-bit hash of its id (made by the
   limiter), shared by about a millionth of all accounts, and rows live for one period;
@@ -65,8 +68,9 @@ DECLARE
 BEGIN
     PERFORM pg_advisory_xact_lock({FLOOD_LOCK}, p_scope);
     t := clock_timestamp();
-    -- A slot of a replica that is gone ends now: its send may have arrived, so it still counts.
-    UPDATE flood_slots SET done = t WHERE scope = p_scope AND done IS NULL
+    -- A slot of a replica that is gone ends a period from now: a request it wrote just before
+    -- dying may still be on its way, and it counts for a period after it arrives.
+    UPDATE flood_slots SET done = t + period WHERE scope = p_scope AND done IS NULL
         AND taken < t - interval '1 second'
         AND owner <> ALL (ARRAY(SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL));
     DELETE FROM flood_slots WHERE scope = p_scope AND done <= t - period;

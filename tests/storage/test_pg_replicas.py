@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from bot.conversation.service import StepResult, SurveyService
 from bot.privacy.pseudonyms import Pseudonyms
 from bot.survey.loader import load_survey
 from storage import PostgresStore
-from storage.pg_flood import PgWindows
+from storage.pg_flood import GLOBAL_SCOPE, PgWindows
 from storage.pg_turns import PgTurns, lock_number
 from tests.analysis_key import ANALYSIS_PUBLIC
 from tests.fakes.bot_api.sends import max_in_window
@@ -251,6 +252,41 @@ async def test_no_chat_id_reaches_the_database(postgres_dsn: str) -> None:
         await conn.close()
     assert CHAT not in scopes and chat_scope(CHAT) in scopes
     assert all(-1 <= s < 2**20 for s in scopes)
+
+
+async def test_a_dead_replicas_sends_count_a_period_after_its_death_is_noticed(
+    postgres_dsn: str,
+) -> None:
+    """A replica killed just after writing its requests: they may reach Telegram after the
+    others notice the death, so its slots end one period after that moment and then count for
+    a period. (They used to end at the noticing: a clean-clone CI run of the three-replica test
+    saw one send over the overall limit just after the kill.)"""
+    dead, alive = await PgWindows.open(postgres_dsn), await PgWindows.open(postgres_dsn)
+    admin = await asyncpg.connect(postgres_dsn)
+    try:
+        taken, _ = await dead.take(GLOBAL_SCOPE, LIMIT, PERIOD, False, LIMIT)
+        assert len(taken) == LIMIT
+        owner = await admin.fetchval("SELECT DISTINCT owner FROM flood_slots")
+        await admin.execute("SELECT pg_terminate_backend($1)", owner)
+
+        async def gone() -> bool:
+            sql = "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = $1"
+            return bool(await admin.fetchval(sql, owner))
+
+        await until(gone)
+        # Taken over a second ago (younger slots are left alone: their replica may be starting).
+        await admin.execute("UPDATE flood_slots SET taken = taken - interval '2 seconds'")
+        noticed = await admin.fetchval("SELECT extract(epoch FROM clock_timestamp())::float8")
+        slots, wait = await alive.take(GLOBAL_SCOPE, LIMIT, PERIOD, False, 1)
+        ends = await admin.fetch("SELECT extract(epoch FROM done)::float8 AS e FROM flood_slots")
+    finally:
+        await admin.close()
+        await alive.close()
+        with contextlib.suppress(asyncpg.InterfaceError, OSError):
+            await dead.close()
+    assert slots == [] and len(ends) == LIMIT
+    assert all(e["e"] >= noticed + PERIOD for e in ends)
+    assert wait > 1.5 * PERIOD  # a period until they end, and a period after
 
 
 async def test_replicas_purging_at_once_do_not_deadlock(postgres_dsn: str) -> None:
