@@ -24,6 +24,7 @@ What must hold:
   limiter), shared by about a millionth of all accounts, and rows live for one period;
   `flood_slots` is UNLOGGED (not in the write-ahead log, emptied after a server crash: a
   window is worth seconds);
+- a slot handed to a sender that is cancelled in that same moment is given back;
 - one replica asks for a scope in one task at a time, for as many slots as it has sends
   waiting (one round trip for a crowd), and hands them out first come, first served; it asks
   again when the oldest slot leaves the window (or one period from now when every slot is
@@ -33,8 +34,10 @@ What must hold:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from collections.abc import Callable
+from typing import Self
 
 import asyncpg
 
@@ -117,7 +120,7 @@ class PgWindows:
         self._owner = presence.get_server_pid()
 
     @classmethod
-    async def open(cls, dsn: str, *, size: int = FLOOD_POOL_SIZE) -> PgWindows:
+    async def open(cls, dsn: str, *, size: int = FLOOD_POOL_SIZE) -> Self:
         """Connect, create the tables if missing; `StoreError` if the server is unreachable."""
         try:
             presence = await asyncpg.connect(dsn)
@@ -195,7 +198,15 @@ class PgWindow:
             self._not_before = not_before
         if self._server is None or self._server.done():
             self._server = loop.create_task(self._serve())
-        return await waiter
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                # Handed a slot in the moment its sender gave up: given back, or the slot
+                # would stay taken for as long as this replica lives.
+                with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                    await asyncio.shield(self._windows.give_back(waiter.result()))
+            raise
 
     async def release(self, slot: int) -> None:
         """The send of `slot` is over (answered, refused or failed): its period starts now."""

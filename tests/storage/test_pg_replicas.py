@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import pytest
 
 from bot.adapters.telegram.flood import FloodLimiter, chat_scope
 from bot.conversation.engine import Began, ChoicePicked, Opened
@@ -287,6 +288,40 @@ async def test_a_dead_replicas_sends_count_a_period_after_its_death_is_noticed(
     assert slots == [] and len(ends) == LIMIT
     assert all(e["e"] >= noticed + PERIOD for e in ends)
     assert wait > 1.5 * PERIOD  # a period until they end, and a period after
+
+
+class CancelledAtHandOut(PgWindows):
+    """Cancels `victim` in the moment its slot is handed to it (after the slot is set on its
+    waiter, before it runs again): what a sender that gives up at the wrong time does."""
+
+    victim: asyncio.Task[object] | None = None
+
+    async def take(
+        self, scope: int, limit: int, period: float, paused: bool, wanted: int = 1
+    ) -> tuple[list[int], float]:
+        taken = await super().take(scope, limit, period, paused, wanted)
+        if taken[0] and self.victim is not None:
+            # Queued before the victim's wake-up, which the hand-out queues right after this.
+            asyncio.get_running_loop().call_soon(self.victim.cancel)
+            self.victim = None
+        return taken
+
+
+async def test_a_slot_handed_to_a_sender_cancelled_in_that_moment_is_given_back(
+    postgres_dsn: str,
+) -> None:
+    windows = await CancelledAtHandOut.open(postgres_dsn)
+    try:
+        window = windows.window(GLOBAL_SCOPE, 1, PERIOD)  # one slot in all
+        victim = asyncio.create_task(window.acquire())
+        windows.victim = victim
+        with pytest.raises(asyncio.CancelledError):
+            await victim
+        # Kept, the only slot would never come back; given back, it is free a period later.
+        slot = await asyncio.wait_for(window.acquire(), 10 * PERIOD)
+        await window.release(slot)
+    finally:
+        await windows.close()
 
 
 async def test_replicas_purging_at_once_do_not_deadlock(postgres_dsn: str) -> None:
