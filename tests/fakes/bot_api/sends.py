@@ -33,7 +33,8 @@ def max_in_window(times: Iterable[float], window: float) -> int:
 
 
 class SendLog:
-    """Monotonic times of accepted sends, and the sliding windows the flood limits read."""
+    """Wall-clock times of accepted sends (as Telegram, outside the machine, sees them), and
+    the sliding windows the flood limits read."""
 
     def __init__(self) -> None:
         self._send_times: list[float] = []

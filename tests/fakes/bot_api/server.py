@@ -178,6 +178,11 @@ class FakeBotApi(UserActions):
         self, request: web.Request, method: str, params: JSON, uploads: dict[str, Upload]
     ) -> web.StreamResponse:
         now = time.monotonic()
+        # Flood windows run on the wall clock, as Telegram's do: it is outside this machine, and
+        # while the machine is paused (this sandbox's VM is, at times, for snapshots) its time
+        # goes on. The monotonic clock stops, and the wall clock (PostgreSQL's too: the
+        # replicas' shared windows) jumps ahead on resume.
+        wall = time.time()
         chat_id = self._chat_of(method, params)
         call = Call(method, params, chat_id, now, uploads=tuple(uploads.values()))
         self.calls.append(call)
@@ -197,7 +202,7 @@ class FakeBotApi(UserActions):
             return web.json_response(body, status=rule.status)
         is_send = method in SEND_METHODS
         if is_send and faults.enforce_flood:
-            retry = self.sends.flood_check(faults, chat_id, now)
+            retry = self.sends.flood_check(faults, chat_id, wall)
             if retry is not None:
                 scope, retry_after = retry
                 self.flood_violations.append(FloodViolation(method, chat_id, now, scope))
@@ -214,7 +219,7 @@ class FakeBotApi(UserActions):
             # Dropped after processing: Telegram refused the call, and the refusal was lost.
             return refused if drop is None else self._drop(request, call)
         if is_send:
-            self.sends.record(chat_id, now)
+            self.sends.record(chat_id, wall)
         if isinstance(result, dict) and isinstance(result.get("message_id"), int):
             call.message_id = result["message_id"]
         if drop is not None:
@@ -263,7 +268,7 @@ class FakeBotApi(UserActions):
 
     # ------------------------------------------------------------ reading what happened
     def send_times(self, chat_id: int | None = None) -> list[float]:
-        """Monotonic times of accepted sends (see SEND_METHODS), overall or in one chat."""
+        """Wall-clock times of accepted sends (see SEND_METHODS), overall or in one chat."""
         return self.sends.times(chat_id)
 
     def max_sends_in_window(self, window: float = 1.0, chat_id: int | None = None) -> int:
