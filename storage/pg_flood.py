@@ -12,7 +12,8 @@ What must hold:
   moment it is taken until `period` seconds after it is released. Taking a slot is one
   statement (`flood_take`) under a transaction advisory lock on the scope, so two replicas never
   both see room for one more; all times are the database server's clock, so replicas' clocks
-  do not matter;
+  do not matter (a forward step of that clock, an NTP step or a VM resumed from a snapshot,
+  lets one window's worth through early once: Telegram's 429 then pauses every replica);
 - a slot of a replica that died while its send was under way counts as released one period
   after the next taker notices (its owner, the replica's presence connection, is gone from
   `pg_stat_activity`), and then for a period like any other: nothing stays blocked, and a
